@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "ir/Attr.h"
@@ -57,6 +58,13 @@ public:
     return name == o.name && nodes == o.nodes && outputs == o.outputs;
   }
   bool operator!=(const Graph &o) const { return !(*this == o); }
+
+private:
+  ValueId append(Node node);
+
+  // Name -> id, kept by addInput/addNode and rebuilt by find() when `nodes`
+  // was edited directly, so that building a large graph stays linear.
+  mutable std::unordered_map<std::string, ValueId> index_;
 };
 
 } // namespace atrous

@@ -1,0 +1,33 @@
+// The atrousc subcommands. Each one takes its parsed options and returns the
+// process exit code; errors propagate as atrous::Error to main(), which prints
+// them and exits 1.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "frontend/Parser.h"
+
+namespace atrous::cli {
+
+struct ModelOptions {
+  std::string model;
+  std::vector<std::string> inputShapes; // NAME=1x3x65x65
+
+  ParseOptions parseOptions() const;
+  Graph load() const;
+};
+
+struct RunOptions {
+  ModelOptions model;
+  std::string weights = "random:0";
+  std::vector<std::string> inputs;  // .npy paths, one per model input
+  std::vector<std::string> outputs; // .npy paths, one per model output
+  uint64_t inputSeed = 0;
+};
+
+int checkCommand(const ModelOptions &options);
+int printCommand(const ModelOptions &options);
+int runCommand(const RunOptions &options);
+
+} // namespace atrous::cli

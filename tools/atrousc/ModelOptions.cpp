@@ -1,0 +1,40 @@
+// Loading a model as the command line names it: the file, with the
+// --input-shape overrides parsed from their NAME=1x3x65x65 spelling.
+#include <cctype>
+
+#include "ir/Error.h"
+#include "tools/atrousc/Commands.h"
+
+namespace atrous::cli {
+
+static Shape parseShape(const std::string &text, const std::string &spec) {
+  Shape shape;
+  size_t pos = 0;
+  while (pos <= text.size()) {
+    size_t end = text.find('x', pos);
+    if (end == std::string::npos) end = text.size();
+    std::string dim = text.substr(pos, end - pos);
+    bool digits = !dim.empty() && dim.size() <= 12;
+    for (char c : dim) digits = digits && std::isdigit(static_cast<unsigned char>(c));
+    if (!digits || std::stoll(dim) < 1)
+      throw Error("--input-shape " + spec + ": '" + dim + "' is not a positive dimension");
+    shape.push_back(std::stoll(dim));
+    pos = end + 1;
+  }
+  return shape;
+}
+
+ParseOptions ModelOptions::parseOptions() const {
+  ParseOptions opts;
+  for (const std::string &spec : inputShapes) {
+    size_t eq = spec.find('=');
+    if (eq == std::string::npos || eq == 0)
+      throw Error("--input-shape expects NAME=DIMS such as x=1x3x65x65, got '" + spec + "'");
+    opts.inputShapes[spec.substr(0, eq)] = parseShape(spec.substr(eq + 1), spec);
+  }
+  return opts;
+}
+
+Graph ModelOptions::load() const { return parseModelFile(model, parseOptions()); }
+
+} // namespace atrous::cli

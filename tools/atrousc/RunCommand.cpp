@@ -1,0 +1,63 @@
+// `atrousc run`: evaluate a model on .npy inputs (or seeded random ones) with
+// the reference interpreter and write the outputs as .npy.
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "frontend/WeightSource.h"
+#include "ir/Error.h"
+#include "reference/Interpreter.h"
+#include "runtime/Npy.h"
+#include "tools/atrousc/Commands.h"
+#include "tools/atrousc/TensorIO.h"
+
+namespace atrous::cli {
+
+static std::string summary(const Tensor &t) {
+  if (t.dtype() == DType::I32) {
+    const int32_t *p = t.i32();
+    auto [lo, hi] = std::minmax_element(p, p + t.numel());
+    return fmt::format("min {} max {}", *lo, *hi);
+  }
+  const float *p = t.f32();
+  double sum = 0, lo = INFINITY, hi = -INFINITY;
+  for (int64_t i = 0; i < t.numel(); ++i) {
+    sum += p[i];
+    lo = std::min<double>(lo, p[i]);
+    hi = std::max<double>(hi, p[i]);
+  }
+  return fmt::format("min {:.6g} max {:.6g} mean {:.6g}", lo, hi, sum / double(t.numel()));
+}
+
+int runCommand(const RunOptions &options) {
+  Graph graph = options.model.load();
+  std::vector<ValueId> inputIds = graph.inputs();
+  if (options.inputs.size() > inputIds.size())
+    throw Error(fmt::format("{} --input files given, but model '{}' has {} inputs",
+                            options.inputs.size(), graph.name, inputIds.size()));
+  if (options.outputs.size() > graph.outputs.size())
+    throw Error(fmt::format("{} --output files given, but model '{}' has {} outputs",
+                            options.outputs.size(), graph.name, graph.outputs.size()));
+  Weights weights = loadWeights(graph, options.weights);
+
+  std::vector<Tensor> inputs;
+  for (size_t i = 0; i < inputIds.size(); ++i) {
+    const TensorType &want = graph.type(inputIds[i]);
+    if (i < options.inputs.size())
+      inputs.push_back(tensorFromNpy(rt::readNpy(options.inputs[i]), options.inputs[i]));
+    else inputs.push_back(randomTensor(want, options.inputSeed + i));
+  }
+  std::vector<Tensor> outputs = runReference(graph, weights, inputs);
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    const std::string &name = graph.node(graph.outputs[i]).name;
+    fmt::print("{}: {} {}\n", name, outputs[i].type().str(), summary(outputs[i]));
+    if (i < options.outputs.size()) {
+      rt::writeNpy(options.outputs[i], npyFromTensor(outputs[i]));
+      fmt::print("  written to {}\n", options.outputs[i]);
+    }
+  }
+  return 0;
+}
+
+} // namespace atrous::cli
