@@ -41,13 +41,15 @@ std::string attrValueStr(const AttrValue &v) {
     std::string operator()(const std::vector<int64_t> &l) const {
       if (l.size() == 1) return std::to_string(l[0]);
       std::string s = "[";
-      for (size_t i = 0; i < l.size(); ++i) s += (i ? ", " : "") + std::to_string(l[i]);
+      for (size_t i = 0; i < l.size(); ++i)
+        s += (i ? ", " : "") + std::to_string(l[i]);
       return s + "]";
     }
     std::string operator()(const std::vector<double> &l) const {
       if (l.size() == 1) return floatStr(l[0]);
       std::string s = "[";
-      for (size_t i = 0; i < l.size(); ++i) s += (i ? ", " : "") + floatStr(l[i]);
+      for (size_t i = 0; i < l.size(); ++i)
+        s += (i ? ", " : "") + floatStr(l[i]);
       return s + "]";
     }
   };

@@ -24,12 +24,15 @@ static std::vector<int64_t> checkedPerDim(const Attrs &attrs, const char *name, 
     if (x < minValue)
       throw Error(std::string(name) + " must be at least " + std::to_string(minValue) + ", got " +
                   std::to_string(x));
-    if (x > kMaxWindowAttr) throw Error(std::string(name) + " " + std::to_string(x) + " is too large");
+    if (x > kMaxWindowAttr)
+      throw Error(std::string(name) + " " + std::to_string(x) + " is too large");
   }
   return v;
 }
 
-static int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+static int64_t ceilDiv(int64_t a, int64_t b) {
+  return (a + b - 1) / b;
+}
 
 // Explicit padding lists: one value, one per dim, or all begins then all ends.
 static void explicitPads(const std::vector<int64_t> &pads, int rank, WindowGeometry &g) {
@@ -92,7 +95,8 @@ static void poolOutput(const Node &node, WindowGeometry &g) {
                   std::to_string(g.kernel[d]) + ")");
     int64_t room = g.in[d] + g.padBegin[d] + g.padEnd[d] - g.span(d);
     if (room < 0)
-      throw Error("kernel extent " + std::to_string(g.span(d)) + " is larger than the padded input " +
+      throw Error("kernel extent " + std::to_string(g.span(d)) +
+                  " is larger than the padded input " +
                   std::to_string(g.in[d] + g.padBegin[d] + g.padEnd[d]));
     int64_t out = (ceilMode ? ceilDiv(room, g.stride[d]) : room / g.stride[d]) + 1;
     // A window may not start in the end padding (PyTorch's rule for ceil mode).

@@ -6,8 +6,7 @@
 namespace atrous {
 
 ValueId Graph::addInput(const std::string &inputName, TensorType type, SourceLoc loc) {
-  if (find(inputName) >= 0)
-    throw SourceError(loc, "the name '" + inputName + "' is already used");
+  if (find(inputName) >= 0) throw SourceError(loc, "the name '" + inputName + "' is already used");
   if (type.rank() == 0) throw SourceError(loc, "input '" + inputName + "' needs a shape");
   for (int64_t d : type.shape)
     if (d < 1)
@@ -73,7 +72,8 @@ ValueId Graph::find(const std::string &nodeName) const {
   ValueId id = lookup();
   if (id >= 0 || index_.size() == nodes.size()) return id;
   index_.clear();
-  for (size_t i = 0; i < nodes.size(); ++i) index_.emplace(nodes[i].name, static_cast<ValueId>(i));
+  for (size_t i = 0; i < nodes.size(); ++i)
+    index_.emplace(nodes[i].name, static_cast<ValueId>(i));
   return lookup();
 }
 

@@ -27,8 +27,7 @@ struct Node {
   SourceLoc loc;
 
   bool operator==(const Node &o) const {
-    return name == o.name && op == o.op && inputs == o.inputs && attrs == o.attrs &&
-           type == o.type;
+    return name == o.name && op == o.op && inputs == o.inputs && attrs == o.attrs && type == o.type;
   }
   bool operator!=(const Node &o) const { return !(*this == o); }
 };

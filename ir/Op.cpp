@@ -8,8 +8,12 @@ namespace atrous {
 
 namespace {
 
-AttrSpec req(std::string name, AttrType type) { return {std::move(name), type, {}, true, {}}; }
-AttrSpec opt(std::string name, AttrType type) { return {std::move(name), type, {}, false, {}}; }
+AttrSpec req(std::string name, AttrType type) {
+  return {std::move(name), type, {}, true, {}};
+}
+AttrSpec opt(std::string name, AttrType type) {
+  return {std::move(name), type, {}, false, {}};
+}
 AttrSpec def(std::string name, AttrType type, AttrValue v) {
   return {std::move(name), type, std::move(v), false, {}};
 }
@@ -82,8 +86,8 @@ std::vector<OpInfo> buildTable() {
        1,
        1,
        {},
-       {req("pad", AttrType::Ints), choice("mode", AttrType::Enum, std::string("constant"),
-                                           {"constant", "reflect", "edge"}),
+       {req("pad", AttrType::Ints),
+        choice("mode", AttrType::Enum, std::string("constant"), {"constant", "reflect", "edge"}),
         def("value", AttrType::Float, 0.0)}},
       {OpKind::MaxPool1d, "max_pool1d", 1, 1, {}, maxPoolAttrs(), 1},
       {OpKind::MaxPool2d, "max_pool2d", 1, 1, {}, maxPoolAttrs(), 2},
@@ -132,9 +136,13 @@ const std::vector<OpInfo> &allOps() {
   return table;
 }
 
-const OpInfo &opInfo(OpKind kind) { return allOps()[static_cast<size_t>(kind)]; }
+const OpInfo &opInfo(OpKind kind) {
+  return allOps()[static_cast<size_t>(kind)];
+}
 
-const std::string &opName(OpKind kind) { return opInfo(kind).name; }
+const std::string &opName(OpKind kind) {
+  return opInfo(kind).name;
+}
 
 const OpInfo *lookupOp(const std::string &name) {
   static const std::unordered_map<std::string, const OpInfo *> byName = [] {
@@ -147,7 +155,9 @@ const OpInfo *lookupOp(const std::string &name) {
   return it == byName.end() ? nullptr : it->second;
 }
 
-bool isConv(OpKind k) { return k == OpKind::Conv1d || k == OpKind::Conv2d; }
+bool isConv(OpKind k) {
+  return k == OpKind::Conv1d || k == OpKind::Conv2d;
+}
 bool isConvTranspose(OpKind k) {
   return k == OpKind::ConvTranspose1d || k == OpKind::ConvTranspose2d;
 }

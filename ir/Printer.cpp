@@ -20,17 +20,21 @@ static std::string printNode(const Graph &graph, const Node &node) {
     if (spec.defaultValue && *spec.defaultValue == v) continue;
     args.push_back(spec.name + "=" + attrValueStr(v));
   }
-  for (size_t i = 0; i < args.size(); ++i) s += (i ? ", " : "") + args[i];
+  for (size_t i = 0; i < args.size(); ++i)
+    s += (i ? ", " : "") + args[i];
   return s + ")  # " + node.type.str();
 }
 
 std::string printGraph(const Graph &graph) {
   std::string out = "model " + graph.name + "\n";
   for (const Node &node : graph.nodes) {
-    if (node.op == OpKind::Input) out += "input " + node.name + " : " + node.type.str() + "\n";
-    else out += printNode(graph, node) + "\n";
+    if (node.op == OpKind::Input)
+      out += "input " + node.name + " : " + node.type.str() + "\n";
+    else
+      out += printNode(graph, node) + "\n";
   }
-  for (ValueId id : graph.outputs) out += "output " + graph.node(id).name + "\n";
+  for (ValueId id : graph.outputs)
+    out += "output " + graph.node(id).name + "\n";
   return out;
 }
 

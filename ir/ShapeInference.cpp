@@ -31,7 +31,8 @@ const char *attrTypeName(AttrType t) {
 
 std::string joined(const std::vector<std::string> &v) {
   std::string s;
-  for (size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + v[i];
+  for (size_t i = 0; i < v.size(); ++i)
+    s += (i ? ", " : "") + v[i];
   return s;
 }
 
@@ -52,9 +53,12 @@ bool convertAttr(const AttrSpec &spec, AttrValue &v) {
     return std::holds_alternative<std::vector<int64_t>>(v) &&
            !std::get<std::vector<int64_t>>(v).empty();
   case AttrType::Floats:
-    if (asInt) v = std::vector<double>{static_cast<double>(*asInt)};
-    else if (auto *d = std::get_if<double>(&v)) v = std::vector<double>{*d};
-    else if (asInts) v = std::vector<double>(asInts->begin(), asInts->end());
+    if (asInt)
+      v = std::vector<double>{static_cast<double>(*asInt)};
+    else if (auto *d = std::get_if<double>(&v))
+      v = std::vector<double>{*d};
+    else if (asInts)
+      v = std::vector<double>(asInts->begin(), asInts->end());
     return std::holds_alternative<std::vector<double>>(v) &&
            !std::get<std::vector<double>>(v).empty();
   case AttrType::Enum:
@@ -110,8 +114,8 @@ TensorType inferWindowed(const Node &node, const TensorType &x) {
       throw Error("groups " + std::to_string(groups) + " does not divide the " +
                   std::to_string(x.shape[1]) + " input channels");
     if (outChannels % groups != 0)
-      throw Error("groups " + std::to_string(groups) + " does not divide out=" +
-                  std::to_string(outChannels));
+      throw Error("groups " + std::to_string(groups) +
+                  " does not divide out=" + std::to_string(outChannels));
     out[1] = outChannels;
   }
   out.insert(out.end(), g.out.begin(), g.out.end());
@@ -156,7 +160,8 @@ TensorType inferSlice(const Node &node, const TensorType &x) {
   int64_t end = clampIndex(node.attrs.getInt("end"));
   int64_t step = positiveInt(node.attrs, "step");
   int64_t n = end > start ? (end - start + step - 1) / step : 0;
-  if (n == 0) throw Error("slice of " + x.str() + " along axis " + std::to_string(axis) + " is empty");
+  if (n == 0)
+    throw Error("slice of " + x.str() + " along axis " + std::to_string(axis) + " is empty");
   Shape out = x.shape;
   out[axis] = n;
   return {x.dtype, out};
@@ -181,7 +186,8 @@ TensorType inferPad(const Node &node, const TensorType &x) {
   for (int d = 0; d < rank; ++d) {
     int64_t dim = x.shape[d + 2];
     if (begin[d] < 0 || end[d] < 0) throw Error("pad must not be negative");
-    if (begin[d] > (int64_t(1) << 30) || end[d] > (int64_t(1) << 30)) throw Error("pad is too large");
+    if (begin[d] > (int64_t(1) << 30) || end[d] > (int64_t(1) << 30))
+      throw Error("pad is too large");
     if (reflect && (begin[d] >= dim || end[d] >= dim))
       throw Error("reflect padding must be smaller than the padded dim (" + std::to_string(dim) +
                   ")");
@@ -289,7 +295,8 @@ void normalizeAttrs(OpKind op, Attrs &attrs) {
     const AttrSpec *spec = info.findAttr(name);
     if (!spec) {
       std::vector<std::string> names;
-      for (const AttrSpec &s : info.attrs) names.push_back(s.name);
+      for (const AttrSpec &s : info.attrs)
+        names.push_back(s.name);
       throw Error("unknown attribute '" + name + "' for " + info.name +
                   (names.empty() ? " (it takes none)" : " (valid: " + joined(names) + ")"));
     }
@@ -301,8 +308,7 @@ void normalizeAttrs(OpKind op, Attrs &attrs) {
   }
   for (const AttrSpec &spec : info.attrs) {
     if (out.has(spec.name)) continue;
-    if (spec.required)
-      throw Error(info.name + " needs the attribute '" + spec.name + "'");
+    if (spec.required) throw Error(info.name + " needs the attribute '" + spec.name + "'");
     if (spec.defaultValue) out.set(spec.name, *spec.defaultValue);
   }
   attrs = std::move(out);
@@ -366,8 +372,10 @@ TensorType inferType(const Node &node, const std::vector<TensorType> &in) {
   case OpKind::ArgMax: {
     int64_t axis = normalizeAxis(node.attrs.getInt("axis"), x.rank(), "axis");
     Shape out = x.shape;
-    if (node.attrs.getBool("keepdims")) out[axis] = 1;
-    else out.erase(out.begin() + axis);
+    if (node.attrs.getBool("keepdims"))
+      out[axis] = 1;
+    else
+      out.erase(out.begin() + axis);
     if (out.empty()) throw Error("argmax of " + x.str() + " without keepdims leaves a scalar");
     return {DType::I32, out};
   }

@@ -17,13 +17,18 @@ const char *dtypeName(DType t) {
 }
 
 bool parseDType(const std::string &name, DType &out) {
-  if (name == "f32") out = DType::F32;
-  else if (name == "i32") out = DType::I32;
-  else return false;
+  if (name == "f32")
+    out = DType::F32;
+  else if (name == "i32")
+    out = DType::I32;
+  else
+    return false;
   return true;
 }
 
-int dtypeSize(DType) { return 4; }
+int dtypeSize(DType) {
+  return 4;
+}
 
 int64_t numElements(const Shape &shape) {
   int64_t n = 1;
@@ -45,6 +50,8 @@ std::string shapeStr(const Shape &shape) {
   return s + "]";
 }
 
-std::string TensorType::str() const { return std::string(dtypeName(dtype)) + shapeStr(shape); }
+std::string TensorType::str() const {
+  return std::string(dtypeName(dtype)) + shapeStr(shape);
+}
 
 } // namespace atrous

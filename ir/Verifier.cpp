@@ -47,12 +47,12 @@ void verify(const Graph &graph) {
   std::unordered_set<std::string> names;
   for (size_t i = 0; i < graph.nodes.size(); ++i) {
     const Node &node = graph.nodes[i];
-    if (node.name.empty()) throw SourceError(node.loc, "node #" + std::to_string(i) + " has no name");
+    if (node.name.empty())
+      throw SourceError(node.loc, "node #" + std::to_string(i) + " has no name");
     if (!names.insert(node.name).second) fail(node, "the name is used by an earlier node");
     verifyNode(graph, i);
   }
-  if (graph.outputs.empty())
-    throw SourceError({}, "model '" + graph.name + "' has no outputs");
+  if (graph.outputs.empty()) throw SourceError({}, "model '" + graph.name + "' has no outputs");
   for (ValueId id : graph.outputs)
     if (id < 0 || static_cast<size_t>(id) >= graph.nodes.size())
       throw SourceError({}, "model '" + graph.name + "' outputs value #" + std::to_string(id) +

@@ -17,7 +17,8 @@ std::vector<ParamSpec> paramSpecs(const Graph &graph, const Node &node) {
     Shape w = isConv(node.op) ? Shape{out, channels / groups} : Shape{channels, out / groups};
     std::vector<int64_t> k = node.attrs.getInts("kernel");
     int rank = opInfo(node.op).spatialRank;
-    for (int d = 0; d < rank; ++d) w.push_back(k.size() == 1 ? k[0] : k[d]);
+    for (int d = 0; d < rank; ++d)
+      w.push_back(k.size() == 1 ? k[0] : k[d]);
     add("weight", w);
     if (node.attrs.getBool("bias")) add("bias", {out});
   } else if (node.op == OpKind::BatchNorm) {
@@ -47,7 +48,8 @@ std::vector<ParamSpec> paramSpecs(const Graph &graph) {
 void checkWeights(const Graph &graph, const Weights &weights) {
   std::map<std::string, const ParamSpec *> expected;
   std::vector<ParamSpec> specs = paramSpecs(graph);
-  for (const ParamSpec &s : specs) expected[s.name] = &s;
+  for (const ParamSpec &s : specs)
+    expected[s.name] = &s;
   for (const ParamSpec &s : specs) {
     auto it = weights.find(s.name);
     if (it == weights.end()) throw Error("weight '" + s.name + "' is missing");

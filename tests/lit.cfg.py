@@ -6,7 +6,7 @@ config.name = "atrous"
 config.test_format = lit.formats.ShTest(execute_external=False)
 config.suffixes = [".atr", ".test"]
 config.test_source_root = os.path.join(config.atrous_src_root, "tests", "lit")
-config.test_exec_root = os.path.join(os.path.dirname(__file__), "lit-out")
+config.test_exec_root = os.path.join(config.atrous_obj_root, "lit-out")
 config.substitutions.append(("%atrousc", os.path.join(config.atrous_bin_dir, "atrousc")))
 config.substitutions.append(("%models", os.path.join(config.atrous_src_root, "models")))
 config.substitutions.append(("FileCheck", config.filecheck))

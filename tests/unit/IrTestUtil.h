@@ -17,7 +17,8 @@ inline Node makeNode(const std::string &name, OpKind op, std::vector<ValueId> in
   n.name = name;
   n.op = op;
   n.inputs = std::move(inputs);
-  for (const auto &[k, v] : attrs) n.attrs.set(k, v);
+  for (const auto &[k, v] : attrs)
+    n.attrs.set(k, v);
   return n;
 }
 
@@ -26,6 +27,8 @@ inline ValueId add(Graph &g, const std::string &name, OpKind op, std::vector<Val
   return g.addNode(makeNode(name, op, std::move(inputs), attrs));
 }
 
-inline std::vector<int64_t> ints(std::initializer_list<int64_t> v) { return v; }
+inline std::vector<int64_t> ints(std::initializer_list<int64_t> v) {
+  return v;
+}
 
 } // namespace atrous::test

@@ -37,22 +37,30 @@ TEST(ShapeInference, ConvOutputExtents) {
             (Shape{1, 8, 63, 63}));
   // Dilation 6, pad 6 keeps the size: the ASPP branch.
   EXPECT_EQ(shapeOf(OpKind::Conv2d, {1, 4, 33, 33},
-                    {{"out", int64_t{4}}, {"kernel", int64_t{3}}, {"dilation", int64_t{6}},
+                    {{"out", int64_t{4}},
+                     {"kernel", int64_t{3}},
+                     {"dilation", int64_t{6}},
                      {"pad", int64_t{6}}}),
             (Shape{1, 4, 33, 33}));
   // Asymmetric [t, l, b, r] padding with stride 2 and a rectangular kernel.
   EXPECT_EQ(shapeOf(OpKind::Conv2d, {2, 4, 7, 5},
-                    {{"out", int64_t{6}}, {"kernel", ints({3, 1})}, {"stride", int64_t{2}},
+                    {{"out", int64_t{6}},
+                     {"kernel", ints({3, 1})},
+                     {"stride", int64_t{2}},
                      {"pad", ints({0, 1, 2, 0})}}),
             (Shape{2, 6, 4, 3}));
   // 'same' with stride 2: ceil(in / stride).
   EXPECT_EQ(shapeOf(OpKind::Conv2d, {1, 2, 9, 10},
-                    {{"out", int64_t{2}}, {"kernel", int64_t{4}}, {"stride", int64_t{2}},
+                    {{"out", int64_t{2}},
+                     {"kernel", int64_t{4}},
+                     {"stride", int64_t{2}},
                      {"pad", std::string("same")}}),
             (Shape{1, 2, 5, 5}));
   // Causal 1-D keeps the length at any dilation.
   EXPECT_EQ(shapeOf(OpKind::Conv1d, {1, 8, 100},
-                    {{"out", int64_t{16}}, {"kernel", int64_t{2}}, {"dilation", int64_t{64}},
+                    {{"out", int64_t{16}},
+                     {"kernel", int64_t{2}},
+                     {"dilation", int64_t{64}},
                      {"pad", std::string("causal")}}),
             (Shape{1, 16, 100}));
   EXPECT_EQ(shapeOf(OpKind::Conv2d, {1, 32, 9, 9},
@@ -105,15 +113,22 @@ TEST(ShapeInference, ConvRejectsImpossibleAttributes) {
 TEST(ShapeInference, ConvTranspose) {
   // (in - 1) * s - 2p + k + output_padding
   EXPECT_EQ(shapeOf(OpKind::ConvTranspose2d, {1, 8, 3, 5},
-                    {{"out", int64_t{4}}, {"kernel", int64_t{3}}, {"stride", int64_t{2}},
-                     {"pad", int64_t{1}}, {"output_padding", int64_t{1}}}),
+                    {{"out", int64_t{4}},
+                     {"kernel", int64_t{3}},
+                     {"stride", int64_t{2}},
+                     {"pad", int64_t{1}},
+                     {"output_padding", int64_t{1}}}),
             (Shape{1, 4, 6, 10}));
   EXPECT_EQ(shapeOf(OpKind::ConvTranspose1d, {1, 2, 7},
-                    {{"out", int64_t{3}}, {"kernel", int64_t{4}}, {"stride", int64_t{3}},
+                    {{"out", int64_t{3}},
+                     {"kernel", int64_t{4}},
+                     {"stride", int64_t{3}},
                      {"dilation", int64_t{2}}}),
             (Shape{1, 3, 25}));
   EXPECT_ERROR(errorOf(OpKind::ConvTranspose2d, {1, 8, 3, 5},
-                       {{"out", int64_t{4}}, {"kernel", int64_t{3}}, {"stride", int64_t{2}},
+                       {{"out", int64_t{4}},
+                        {"kernel", int64_t{3}},
+                        {"stride", int64_t{2}},
                         {"output_padding", int64_t{2}}}),
                "output_padding 2 must be smaller");
   EXPECT_ERROR(errorOf(OpKind::ConvTranspose2d, {1, 8, 1, 1},
@@ -126,16 +141,18 @@ TEST(ShapeInference, Pools) {
                     {{"kernel", int64_t{3}}, {"stride", int64_t{2}}, {"pad", int64_t{1}}}),
             (Shape{1, 3, 33, 33}));
   // ceil mode: 6 with k2 s2 -> 3; 7 with k2 s2 -> 4 (the last window is partial).
-  EXPECT_EQ(shapeOf(OpKind::AvgPool2d, {1, 1, 6, 7},
-                    {{"kernel", int64_t{2}}, {"ceil_mode", true}}),
+  EXPECT_EQ(shapeOf(OpKind::AvgPool2d, {1, 1, 6, 7}, {{"kernel", int64_t{2}}, {"ceil_mode", true}}),
             (Shape{1, 1, 3, 4}));
   // ceil mode never starts a window in the end padding: in 5, k 2, s 2, pad 1.
   EXPECT_EQ(shapeOf(OpKind::MaxPool1d, {1, 1, 5},
-                    {{"kernel", int64_t{2}}, {"stride", int64_t{2}}, {"pad", int64_t{1}},
+                    {{"kernel", int64_t{2}},
+                     {"stride", int64_t{2}},
+                     {"pad", int64_t{1}},
                      {"ceil_mode", true}}),
             (Shape{1, 1, 3}));
-  EXPECT_ERROR(errorOf(OpKind::MaxPool2d, {1, 1, 9, 9}, {{"kernel", int64_t{2}}, {"pad", int64_t{2}}}),
-               "at most half the kernel");
+  EXPECT_ERROR(
+      errorOf(OpKind::MaxPool2d, {1, 1, 9, 9}, {{"kernel", int64_t{2}}, {"pad", int64_t{2}}}),
+      "at most half the kernel");
   EXPECT_EQ(shapeOf(OpKind::GlobalAvgPool, {2, 5, 9, 7}, {}), (Shape{2, 5, 1, 1}));
 }
 
@@ -153,35 +170,39 @@ TEST(ShapeInference, ConcatSlicePad) {
             (Shape{1, 7, 5, 5}));
   EXPECT_ERROR(errorOf(OpKind::Concat, {1, 4, 5, 5}, {}, {{1, 2, 5, 6}}), "the other dims differ");
   EXPECT_EQ(shapeOf(OpKind::Slice, {1, 10, 5},
-                    {{"axis", int64_t{1}}, {"start", int64_t{-7}}, {"end", int64_t{-1}},
+                    {{"axis", int64_t{1}},
+                     {"start", int64_t{-7}},
+                     {"end", int64_t{-1}},
                      {"step", int64_t{2}}}),
             (Shape{1, 3, 5}));
   EXPECT_EQ(shapeOf(OpKind::Slice, {1, 10, 5}, {{"axis", int64_t{1}}, {"end", int64_t{100}}}),
             (Shape{1, 10, 5}));
-  EXPECT_ERROR(errorOf(OpKind::Slice, {1, 10, 5}, {{"axis", int64_t{1}}, {"start", int64_t{5}},
-                                                   {"end", int64_t{5}}}),
+  EXPECT_ERROR(errorOf(OpKind::Slice, {1, 10, 5},
+                       {{"axis", int64_t{1}}, {"start", int64_t{5}}, {"end", int64_t{5}}}),
                "is empty");
-  EXPECT_EQ(shapeOf(OpKind::Pad, {1, 1, 4, 5}, {{"pad", ints({1, 2, 3, 4})}}), (Shape{1, 1, 8, 11}));
-  EXPECT_ERROR(errorOf(OpKind::Pad, {1, 1, 4, 5},
-                       {{"pad", int64_t{4}}, {"mode", std::string("reflect")}}),
-               "reflect padding must be smaller");
-  EXPECT_ERROR(errorOf(OpKind::Pad, {1, 1, 4, 5},
-                       {{"pad", int64_t{1}}, {"mode", std::string("wrap")}}),
-               "must be one of constant, reflect, edge");
+  EXPECT_EQ(shapeOf(OpKind::Pad, {1, 1, 4, 5}, {{"pad", ints({1, 2, 3, 4})}}),
+            (Shape{1, 1, 8, 11}));
+  EXPECT_ERROR(
+      errorOf(OpKind::Pad, {1, 1, 4, 5}, {{"pad", int64_t{4}}, {"mode", std::string("reflect")}}),
+      "reflect padding must be smaller");
+  EXPECT_ERROR(
+      errorOf(OpKind::Pad, {1, 1, 4, 5}, {{"pad", int64_t{1}}, {"mode", std::string("wrap")}}),
+      "must be one of constant, reflect, edge");
 }
 
 TEST(ShapeInference, Resize) {
   EXPECT_EQ(shapeOf(OpKind::Resize, {1, 3, 5, 7}, {{"scale", int64_t{2}}}), (Shape{1, 3, 10, 14}));
   EXPECT_EQ(shapeOf(OpKind::Resize, {1, 3, 5, 7}, {{"scale", 1.5}}), (Shape{1, 3, 7, 10}));
   EXPECT_EQ(shapeOf(OpKind::Resize, {1, 3, 5, 7}, {{"size", ints({9, 4})}}), (Shape{1, 3, 9, 4}));
-  EXPECT_EQ(shapeOf(OpKind::Resize, {1, 3, 5, 7}, {{"mode", std::string("bilinear")}},
-                    {{1, 8, 33, 31}}),
-            (Shape{1, 3, 33, 31}));
+  EXPECT_EQ(
+      shapeOf(OpKind::Resize, {1, 3, 5, 7}, {{"mode", std::string("bilinear")}}, {{1, 8, 33, 31}}),
+      (Shape{1, 3, 33, 31}));
   EXPECT_ERROR(errorOf(OpKind::Resize, {1, 3, 5, 7}, {{"size", int64_t{4}}}, {{1, 8, 33, 31}}),
                "exactly one of");
   EXPECT_ERROR(errorOf(OpKind::Resize, {1, 3, 5, 7}, {{"scale", 0.1}}), "empty extent");
-  EXPECT_ERROR(errorOf(OpKind::Resize, {1, 3, 5, 7}, {{"size", int64_t{4}}, {"align_corners", true}}),
-               "bilinear resize only");
+  EXPECT_ERROR(
+      errorOf(OpKind::Resize, {1, 3, 5, 7}, {{"size", int64_t{4}}, {"align_corners", true}}),
+      "bilinear resize only");
 }
 
 TEST(ShapeInference, ReshapeFlattenArgmaxLinear) {
@@ -207,9 +228,8 @@ TEST(ShapeInference, HugeShapesFailCleanly) {
   EXPECT_THROW(g.addInput("x", {DType::F32, {int64_t(1) << 40, int64_t(1) << 40}}), Error);
   ValueId x = g.addInput("y", {DType::F32, {1, 1, int64_t(1) << 31, int64_t(1) << 31}});
   // An output that overflows int64 elements is an error, not a wraparound.
-  EXPECT_THROW(add(g, "c", OpKind::Conv2d, {x},
-                   {{"out", int64_t(1) << 30}, {"kernel", int64_t{1}}}),
-               Error);
+  EXPECT_THROW(
+      add(g, "c", OpKind::Conv2d, {x}, {{"out", int64_t(1) << 30}, {"kernel", int64_t{1}}}), Error);
 }
 
 TEST(Attrs, NormalizationFillsDefaultsAndConvertsScalars) {

@@ -36,7 +36,9 @@ std::string verifyError(const Graph &g) {
 
 } // namespace
 
-TEST(Verifier, AcceptsAWellFormedGraph) { EXPECT_NO_THROW(verify(smallGraph())); }
+TEST(Verifier, AcceptsAWellFormedGraph) {
+  EXPECT_NO_THROW(verify(smallGraph()));
+}
 
 TEST(Verifier, RejectsUseBeforeDefinition) {
   Graph g = smallGraph();
@@ -54,7 +56,8 @@ TEST(Verifier, RejectsStaleTypesAndDuplicateNames) {
       << verifyError(g);
   g = smallGraph();
   g.nodes[3].name = "c";
-  EXPECT_NE(verifyError(g).find("relu 'c': the name is used by an earlier node"), std::string::npos);
+  EXPECT_NE(verifyError(g).find("relu 'c': the name is used by an earlier node"),
+            std::string::npos);
 }
 
 TEST(Verifier, RejectsBadAttributesAndMissingOutputs) {
@@ -82,12 +85,15 @@ TEST(Verifier, ErrorsCarryTheSourceLocation) {
 TEST(Weights, ParamSpecsFollowPyTorchNamesAndLayouts) {
   Graph g;
   ValueId x = g.addInput("x", {DType::F32, {1, 8, 9, 9}});
-  ValueId c = add(g, "enc.conv", OpKind::Conv2d, {x},
-                  {{"out", int64_t{6}}, {"kernel", std::vector<int64_t>{3, 1}},
-                   {"groups", int64_t{2}}});
+  ValueId c =
+      add(g, "enc.conv", OpKind::Conv2d, {x},
+          {{"out", int64_t{6}}, {"kernel", std::vector<int64_t>{3, 1}}, {"groups", int64_t{2}}});
   ValueId t = add(g, "up", OpKind::ConvTranspose2d, {c},
-                  {{"out", int64_t{4}}, {"kernel", int64_t{2}}, {"stride", int64_t{2}},
-                   {"groups", int64_t{2}}, {"bias", false}});
+                  {{"out", int64_t{4}},
+                   {"kernel", int64_t{2}},
+                   {"stride", int64_t{2}},
+                   {"groups", int64_t{2}},
+                   {"bias", false}});
   ValueId bn = add(g, "bn", OpKind::BatchNorm, {t});
   g.outputs = {bn};
   std::vector<ParamSpec> specs = paramSpecs(g);
@@ -103,7 +109,8 @@ TEST(Weights, ParamSpecsFollowPyTorchNamesAndLayouts) {
 TEST(Weights, CheckNamesTheOffendingTensor) {
   Graph g = smallGraph();
   Weights w;
-  for (const ParamSpec &p : paramSpecs(g)) w.emplace(p.name, Tensor(p.type));
+  for (const ParamSpec &p : paramSpecs(g))
+    w.emplace(p.name, Tensor(p.type));
   EXPECT_NO_THROW(checkWeights(g, w));
 
   auto message = [&](const Weights &bad) {
@@ -119,7 +126,8 @@ TEST(Weights, CheckNamesTheOffendingTensor) {
   EXPECT_EQ(message(missing), "weight 'bn.running_mean' is missing");
   Weights extra = w;
   extra.emplace("head.weight", Tensor(DType::F32, {2}));
-  EXPECT_EQ(message(extra), "weight 'head.weight' [2] does not belong to any node of model 'small'");
+  EXPECT_EQ(message(extra),
+            "weight 'head.weight' [2] does not belong to any node of model 'small'");
   Weights misShaped = w;
   misShaped["c.weight"] = Tensor(DType::F32, {4, 3, 3});
   EXPECT_EQ(message(misShaped), "weight 'c.weight' has shape [4, 3, 3], expected [4, 3, 3, 3]");
@@ -145,7 +153,8 @@ TEST(Printer, PrintsNonDefaultAttributesAndTypes) {
   ValueId s = add(h, "s", OpKind::Resize, {r}, {{"scale", std::vector<double>{0.5, 1.5}}});
   h.outputs = {s};
   std::string text = printGraph(h);
-  EXPECT_NE(text.find("r = resize(x, like=y, mode=bilinear, align_corners=true)"), std::string::npos)
+  EXPECT_NE(text.find("r = resize(x, like=y, mode=bilinear, align_corners=true)"),
+            std::string::npos)
       << text;
   EXPECT_NE(text.find("s = resize(r, scale=[0.5, 1.5])  # f32[1, 2, 4, 9]"), std::string::npos)
       << text;

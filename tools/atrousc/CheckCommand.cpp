@@ -26,7 +26,8 @@ static std::string humanCount(double v) {
 
 static std::string joinDims(const std::vector<double> &v) {
   std::string s;
-  for (size_t i = 0; i < v.size(); ++i) s += (i ? "x" : "") + fmt::format("{:g}", v[i]);
+  for (size_t i = 0; i < v.size(); ++i)
+    s += (i ? "x" : "") + fmt::format("{:g}", v[i]);
   return s;
 }
 
@@ -49,7 +50,8 @@ int checkCommand(const ModelOptions &options) {
   for (size_t i = 0; i < graph.nodes.size(); ++i) {
     const Node &n = graph.nodes[i];
     int64_t params = 0;
-    for (const ParamSpec &p : paramSpecs(graph, n)) params += numElements(p.type.shape);
+    for (const ParamSpec &p : paramSpecs(graph, n))
+      params += numElements(p.type.shape);
     totalParams += params;
     totalFlops += flops[i];
     rows.push_back({n.name, n.op == OpKind::Input ? "input" : opName(n.op), n.type.str(),
@@ -60,17 +62,20 @@ int checkCommand(const ModelOptions &options) {
   size_t w[6] = {};
   auto widen = [&](const Row &r) {
     const std::string *cols[] = {&r.name, &r.op, &r.type, &r.params, &r.flops, &r.rf};
-    for (int c = 0; c < 6; ++c) w[c] = std::max(w[c], cols[c]->size());
+    for (int c = 0; c < 6; ++c)
+      w[c] = std::max(w[c], cols[c]->size());
   };
   widen(header);
-  for (const Row &r : rows) widen(r);
+  for (const Row &r : rows)
+    widen(r);
   auto printRow = [&](const Row &r) {
     fmt::print("{:<{}}  {:<{}}  {:<{}}  {:>{}}  {:>{}}  {}\n", r.name, w[0], r.op, w[1], r.type,
                w[2], r.params, w[3], r.flops, w[4], r.rf);
   };
   fmt::print("model {}: {} nodes\n", graph.name, graph.nodes.size());
   printRow(header);
-  for (const Row &r : rows) printRow(r);
+  for (const Row &r : rows)
+    printRow(r);
   fmt::print("total: {} parameters ({}), {} FLOPs ({}) per inference\n", totalParams,
              humanCount(static_cast<double>(totalParams)), totalFlops,
              humanCount(static_cast<double>(totalFlops)));

@@ -15,7 +15,8 @@ static Shape parseShape(const std::string &text, const std::string &spec) {
     if (end == std::string::npos) end = text.size();
     std::string dim = text.substr(pos, end - pos);
     bool digits = !dim.empty() && dim.size() <= 12;
-    for (char c : dim) digits = digits && std::isdigit(static_cast<unsigned char>(c));
+    for (char c : dim)
+      digits = digits && std::isdigit(static_cast<unsigned char>(c));
     if (!digits || std::stoll(dim) < 1)
       throw Error("--input-shape " + spec + ": '" + dim + "' is not a positive dimension");
     shape.push_back(std::stoll(dim));
@@ -35,6 +36,8 @@ ParseOptions ModelOptions::parseOptions() const {
   return opts;
 }
 
-Graph ModelOptions::load() const { return parseModelFile(model, parseOptions()); }
+Graph ModelOptions::load() const {
+  return parseModelFile(model, parseOptions());
+}
 
 } // namespace atrous::cli

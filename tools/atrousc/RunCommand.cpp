@@ -5,12 +5,12 @@
 #include <algorithm>
 #include <cmath>
 
+#include "frontend/TensorIO.h"
 #include "frontend/WeightSource.h"
 #include "ir/Error.h"
 #include "reference/Interpreter.h"
 #include "runtime/Npy.h"
 #include "tools/atrousc/Commands.h"
-#include "tools/atrousc/TensorIO.h"
 
 namespace atrous::cli {
 
@@ -46,7 +46,8 @@ int runCommand(const RunOptions &options) {
     const TensorType &want = graph.type(inputIds[i]);
     if (i < options.inputs.size())
       inputs.push_back(tensorFromNpy(rt::readNpy(options.inputs[i]), options.inputs[i]));
-    else inputs.push_back(randomTensor(want, options.inputSeed + i));
+    else
+      inputs.push_back(randomTensor(want, options.inputSeed + i));
   }
   std::vector<Tensor> outputs = runReference(graph, weights, inputs);
   for (size_t i = 0; i < outputs.size(); ++i) {
