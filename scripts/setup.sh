@@ -4,9 +4,9 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake ninja-build pkg-config
+  build-essential cmake ninja-build pkg-config clang
   libhalide14-0-dev
-  libfmt-dev libgtest-dev libcli11-dev nlohmann-json3-dev
+  libfmt-dev libgtest-dev libcli11-dev nlohmann-json3-dev libpng-dev
   llvm-14-tools llvm-14-dev clang-format
   python3 python3-numpy python3-torch
 )

@@ -24,10 +24,28 @@ struct RunOptions {
   std::vector<std::string> inputs;  // .npy paths, one per model input
   std::vector<std::string> outputs; // .npy paths, one per model output
   uint64_t inputSeed = 0;
+  std::string backend = "halide"; // or "reference"
+  std::string cacheDir;
+};
+
+struct CompileCommandOptions {
+  ModelOptions model;
+  std::string weights = "random:0";
+  std::string target = "host";
+  std::string output; // DIR/NAME
+  bool externalWeights = false;
+  std::string cacheDir;
+};
+
+struct RuntimeOptions {
+  std::string target = "host";
+  std::string output;
 };
 
 int checkCommand(const ModelOptions &options);
 int printCommand(const ModelOptions &options);
 int runCommand(const RunOptions &options);
+int compileCommand(const CompileCommandOptions &options);
+int runtimeCommand(const RuntimeOptions &options);
 
 } // namespace atrous::cli

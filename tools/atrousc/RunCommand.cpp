@@ -1,10 +1,13 @@
 // `atrousc run`: evaluate a model on .npy inputs (or seeded random ones) with
-// the reference interpreter and write the outputs as .npy.
+// generated code compiled for this machine (or the reference interpreter) and
+// write the outputs as .npy.
 #include <fmt/core.h>
 
 #include <algorithm>
 #include <cmath>
 
+#include "frontend/TensorIO.h"
+#include "codegen/CompiledModel.h"
 #include "frontend/TensorIO.h"
 #include "frontend/WeightSource.h"
 #include "ir/Error.h"
@@ -49,7 +52,14 @@ int runCommand(const RunOptions &options) {
     else
       inputs.push_back(randomTensor(want, options.inputSeed + i));
   }
-  std::vector<Tensor> outputs = runReference(graph, weights, inputs);
+  std::vector<Tensor> outputs;
+  if (options.backend == "reference") {
+    outputs = runReference(graph, weights, inputs);
+  } else {
+    codegen::CompileOptions compileOptions;
+    compileOptions.cacheDir = options.cacheDir;
+    outputs = codegen::CompiledModel::compile(graph, weights, compileOptions)->run(inputs);
+  }
   for (size_t i = 0; i < outputs.size(); ++i) {
     const std::string &name = graph.node(graph.outputs[i]).name;
     fmt::print("{}: {} {}\n", name, outputs[i].type().str(), summary(outputs[i]));

@@ -28,7 +28,8 @@ int main(int argc, char **argv) {
   addModelOptions(print, printOpts);
 
   cli::RunOptions runOpts;
-  CLI::App *run = app.add_subcommand("run", "run a model with the reference interpreter");
+  CLI::App *run = app.add_subcommand(
+      "run", "run a model: generated code compiled for this machine, or the reference interpreter");
   addModelOptions(run, runOpts.model);
   run->add_option("--weights", runOpts.weights,
                   "weights: a .safetensors file or random:SEED (default random:0)");
@@ -37,6 +38,32 @@ int main(int argc, char **argv) {
                   "random (see --input-seed)");
   run->add_option("--output", runOpts.outputs, ".npy file to write, one per model output");
   run->add_option("--input-seed", runOpts.inputSeed, "seed of the random inputs (default 0)");
+  run->add_option("--backend", runOpts.backend,
+                  "halide (generated code, the default) or reference (the interpreter)")
+      ->check(CLI::IsMember({"halide", "reference"}));
+  run->add_option("--cache-dir", runOpts.cacheDir,
+                  "where compiled groups are kept (default $ATROUS_CACHE_DIR or ~/.cache/atrous)");
+
+  cli::CompileCommandOptions compileOpts;
+  CLI::App *compile = app.add_subcommand(
+      "compile", "compile a model to a static library NAME.a and a C header NAME.h");
+  addModelOptions(compile, compileOpts.model);
+  compile->add_option("--weights", compileOpts.weights,
+                      "weights: a .safetensors file or random:SEED (default random:0)");
+  compile->add_option("--target", compileOpts.target,
+                      "host, host-cuda, or a Halide target string (default host)");
+  compile->add_option("-o,--output", compileOpts.output, "DIR/NAME of the library and header")
+      ->required();
+  compile->add_flag("--external-weights", compileOpts.externalWeights,
+                    "write the weights to DIR/NAME.weights, loaded at run time, instead of "
+                    "linking them into the library");
+  compile->add_option("--cache-dir", compileOpts.cacheDir, "where compiled groups are kept");
+
+  cli::RuntimeOptions runtimeOpts;
+  CLI::App *runtime = app.add_subcommand(
+      "runtime", "write the Halide runtime that apps link once beside any number of models");
+  runtime->add_option("--target", runtimeOpts.target, "the models' target (default host)");
+  runtime->add_option("-o,--output", runtimeOpts.output, "DIR/atrous_runtime.a")->required();
 
   try {
     app.parse(argc, argv);
@@ -48,6 +75,8 @@ int main(int argc, char **argv) {
     if (*check) return cli::checkCommand(checkOpts);
     if (*print) return cli::printCommand(printOpts);
     if (*run) return cli::runCommand(runOpts);
+    if (*compile) return cli::compileCommand(compileOpts);
+    if (*runtime) return cli::runtimeCommand(runtimeOpts);
   } catch (const SourceError &e) {
     fmt::print(stderr, "{}\n", e.what());
     return 1;

@@ -1,0 +1,106 @@
+#include "codegen/CompiledModel.h"
+
+#include <dlfcn.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <map>
+#include <mutex>
+
+#include "codegen/GroupCompiler.h"
+#include "codegen/ModelObjects.h"
+#include "codegen/Target.h"
+#include "codegen/Toolchain.h"
+#include "ir/Error.h"
+
+namespace fs = std::filesystem;
+
+namespace atrous::codegen {
+
+namespace {
+
+// One Halide runtime per target and process, loaded globally so that every
+// model's shared object resolves its halide_* calls to it.
+void loadRuntime(const Halide::Target &target, const std::string &cacheDir) {
+  static std::mutex mutex;
+  static std::map<std::string, void *> loaded;
+  std::lock_guard<std::mutex> lock(mutex);
+  std::string key = target.without_feature(Halide::Target::NoRuntime).to_string();
+  if (loaded.count(key)) return;
+  fs::path dir = fs::path(cacheDir) / "runtimes";
+  fs::create_directories(dir);
+  fs::path so = dir / ("halide_runtime-" + key + ".so");
+  if (!fs::exists(so)) {
+    std::string tmp = "." + std::to_string(getpid());
+    fs::path object = dir / ("halide_runtime-" + key + ".o" + tmp);
+    Halide::compile_standalone_runtime(object.string(), target);
+    linkShared({object.string()}, so.string() + tmp);
+    fs::remove(object);
+    fs::rename(so.string() + tmp, so);
+  }
+  void *handle = dlopen(so.c_str(), RTLD_NOW | RTLD_GLOBAL);
+  if (!handle) throw Error(std::string("cannot load the Halide runtime: ") + dlerror());
+  loaded[key] = handle;
+}
+
+} // namespace
+
+std::unique_ptr<CompiledModel> CompiledModel::compile(const Graph &graph, const Weights &weights,
+                                                      const CompileOptions &options) {
+  Halide::Target target = parseTarget(options.target);
+  if (!runsOnHost(target))
+    throw Error("target " + target.to_string() +
+                " cannot run on this machine; use `atrousc compile` to build it");
+  std::string cacheDir = resolveCacheDir(options.cacheDir);
+  loadRuntime(target, cacheDir);
+
+  static std::atomic<int> counter{0};
+  std::unique_ptr<CompiledModel> model(new CompiledModel());
+  model->graph_ = graph;
+  fs::path work = fs::path(cacheDir) / "work" /
+                  (std::to_string(getpid()) + "-" + std::to_string(counter++));
+  fs::remove_all(work);
+  model->tempDir_ = work.string();
+  ModelObjects objs =
+      buildModelObjects(graph, weights, target, "model", work.string(), false, cacheDir);
+  fs::path so = work / "model.so";
+  linkShared(objs.objects, so.string());
+  model->library_ = dlopen(so.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!model->library_) throw Error(std::string("cannot load the compiled model: ") + dlerror());
+  model->runArrays_ =
+      reinterpret_cast<int (*)(void **)>(dlsym(model->library_, (objs.name + "_run_arrays").c_str()));
+  model->lastError_ = reinterpret_cast<const char *(*)()>(
+      dlsym(model->library_, (objs.name + "_last_error").c_str()));
+  if (!model->runArrays_ || !model->lastError_)
+    throw Error("the compiled model lacks its entry points");
+  return model;
+}
+
+CompiledModel::~CompiledModel() {
+  if (library_) dlclose(library_);
+  std::error_code ec;
+  if (!tempDir_.empty()) fs::remove_all(tempDir_, ec);
+}
+
+std::vector<Tensor> CompiledModel::run(const std::vector<Tensor> &inputs) const {
+  std::vector<ValueId> ids = graph_.inputs();
+  if (inputs.size() != ids.size())
+    throw Error("model '" + graph_.name + "' takes " + std::to_string(ids.size()) +
+                " inputs, got " + std::to_string(inputs.size()));
+  std::vector<void *> arrays;
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (inputs[i].type() != graph_.type(ids[i]))
+      throw Error("input '" + graph_.node(ids[i]).name + "' expects " +
+                  graph_.type(ids[i]).str() + ", got " + inputs[i].type().str());
+    arrays.push_back(const_cast<void *>(inputs[i].raw()));
+  }
+  std::vector<Tensor> outputs;
+  for (ValueId out : graph_.outputs) outputs.emplace_back(graph_.type(out));
+  for (Tensor &t : outputs) arrays.push_back(t.raw());
+  if (runArrays_(arrays.data()) != 0)
+    throw Error("generated code for '" + graph_.name + "' failed: " + lastError_());
+  return outputs;
+}
+
+} // namespace atrous::codegen

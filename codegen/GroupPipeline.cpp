@@ -1,0 +1,97 @@
+#include "codegen/GroupPipeline.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include "codegen/Lowering.h"
+#include "codegen/Schedule.h"
+#include "ir/Error.h"
+#include "ir/Weights.h"
+
+namespace atrous::codegen {
+
+namespace {
+
+Halide::Type halideType(DType t) {
+  return t == DType::I32 ? Halide::Int(32) : Halide::Float(32);
+}
+
+// Fixes every dimension's min, extent and stride to a dense row-major layout.
+template <typename Param> void constrainDense(Param p, const Shape &shape) {
+  int64_t stride = 1;
+  for (size_t k = 0; k < shape.size(); ++k) {
+    int64_t extent = shape[shape.size() - 1 - k];
+    p.dim(static_cast<int>(k)).set_bounds(0, static_cast<int>(extent));
+    p.dim(static_cast<int>(k)).set_stride(static_cast<int>(stride));
+    stride *= extent;
+  }
+}
+
+std::string cIdentifier(const std::string &name) {
+  std::string s;
+  for (char c : name) s += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+  return s;
+}
+
+} // namespace
+
+GroupPipeline buildGroupPipeline(const Graph &graph, const Group &group,
+                                 const Halide::Target &target) {
+  if (group.nodes.size() != 1) throw Error("codegen: only single-node groups are supported");
+  const Node &node = graph.node(group.output());
+  GroupPipeline p;
+  NodeOperands ops;
+  std::vector<Halide::ImageParam> params;
+  for (size_t i = 0; i < group.inputs.size(); ++i) {
+    const TensorType &t = graph.type(group.inputs[i]);
+    Halide::ImageParam in(halideType(t.dtype), t.rank(), "in" + std::to_string(i));
+    constrainDense(in, t.shape);
+    params.push_back(in);
+    p.inputValues.push_back(group.inputs[i]);
+  }
+  for (ValueId id : node.inputs) {
+    size_t k = static_cast<size_t>(
+        std::find(group.inputs.begin(), group.inputs.end(), id) - group.inputs.begin());
+    ops.inputs.push_back({params[k], graph.type(id)});
+  }
+  for (const ParamSpec &spec : paramSpecs(graph, node)) {
+    Halide::ImageParam w(Halide::Float(32), spec.type.rank(), "w_" + cIdentifier(spec.suffix));
+    constrainDense(w, spec.type.shape);
+    params.push_back(w);
+    ops.params.emplace(spec.suffix, LoweredValue{w, spec.type});
+    p.weightNames.push_back(spec.name);
+  }
+  for (const Halide::ImageParam &param : params) p.arguments.push_back(param);
+
+  LoweredNode lowered = lowerNode(node, ops);
+  Halide::Func out("out");
+  out(halideVars(node.type.rank())) = lowered.func(halideVars(node.type.rank()));
+  constrainDense(out.output_buffer(), node.type.shape);
+  scheduleNode(node, lowered, out, target);
+  p.output = out;
+  return p;
+}
+
+std::string groupSignature(const Graph &graph, const Group &group, const Halide::Target &target) {
+  std::string s = "schedule " + std::to_string(kScheduleVersion) + "\ntarget " +
+                  target.to_string() + "\n";
+  for (ValueId in : group.inputs) s += "in " + graph.type(in).str() + "\n";
+  // Values are named by position (group input k, group node k), not by id or
+  // name, so that equal groups of different models share a signature.
+  auto ref = [&](ValueId id) {
+    auto in = std::find(group.inputs.begin(), group.inputs.end(), id);
+    if (in != group.inputs.end()) return "i" + std::to_string(in - group.inputs.begin());
+    return "n" + std::to_string(std::find(group.nodes.begin(), group.nodes.end(), id) -
+                                group.nodes.begin());
+  };
+  for (ValueId id : group.nodes) {
+    const Node &n = graph.node(id);
+    s += opName(n.op) + "(";
+    for (ValueId in : n.inputs) s += ref(in) + ",";
+    for (const auto &[k, v] : n.attrs.all()) s += k + "=" + attrValueStr(v) + ",";
+    s += ") -> " + n.type.str() + "\n";
+  }
+  return s;
+}
+
+} // namespace atrous::codegen

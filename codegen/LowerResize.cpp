@@ -1,0 +1,79 @@
+// Nearest and (bi)linear resize. Source coordinates are computed in 32-bit
+// float with the in/out ratio, exactly as PyTorch and the reference
+// interpreter do, so nearest picks the same pixel bit for bit.
+#include "codegen/Lowering.h"
+
+namespace atrous::codegen {
+
+using Halide::Expr;
+using Halide::Func;
+
+namespace {
+
+struct Taps {
+  Expr lo, hi, frac;
+};
+
+Taps nearestTaps(const Expr &dst, int64_t in, int64_t out) {
+  float scale = static_cast<float>(in) / static_cast<float>(out);
+  Expr src = Halide::cast<int>(Halide::floor(Halide::cast<float>(dst) * scale));
+  src = Halide::min(src, static_cast<int>(in - 1));
+  return {src, src, Expr(0.0f)};
+}
+
+Taps linearTaps(const Expr &dst, int64_t in, int64_t out, bool alignCorners) {
+  Expr src;
+  if (alignCorners) {
+    float scale = out > 1 ? static_cast<float>(in - 1) / static_cast<float>(out - 1) : 0.0f;
+    src = scale * Halide::cast<float>(dst);
+  } else {
+    float scale = static_cast<float>(in) / static_cast<float>(out);
+    src = Halide::max(scale * (Halide::cast<float>(dst) + 0.5f) - 0.5f, 0.0f);
+  }
+  Expr lo = Halide::cast<int>(Halide::floor(src));
+  Expr hi = Halide::min(lo + 1, static_cast<int>(in - 1));
+  return {lo, hi, src - Halide::cast<float>(lo)};
+}
+
+} // namespace
+
+Func lowerResize(const Node &node, const NodeOperands &ops) {
+  const LoweredValue &x = ops.inputs[0];
+  const int rank = node.type.rank();
+  const bool nearest = node.attrs.getString("mode") == "nearest";
+  const bool alignCorners = node.attrs.getBool("align_corners");
+  std::vector<Expr> out = logicalArgs(rank);
+  std::vector<Taps> taps;
+  for (int d = 2; d < rank; ++d) {
+    int64_t in = x.dim(d), o = node.type.shape[static_cast<size_t>(d)];
+    taps.push_back(nearest ? nearestTaps(out[d], in, o) : linearTaps(out[d], in, o, alignCorners));
+  }
+  Func resize(funcName(node));
+  if (nearest) {
+    std::vector<Expr> src = {out[0], out[1]};
+    for (const Taps &t : taps) src.push_back(t.lo);
+    defineLogical(resize, rank, x.at(src));
+    return resize;
+  }
+  // The innermost dim blends first, then the next one, as the reference does.
+  const Taps &col = taps.back();
+  auto rowBlend = [&](const std::vector<Expr> &outer) {
+    std::vector<Expr> a = outer, b = outer;
+    a.push_back(col.lo);
+    b.push_back(col.hi);
+    return (1.0f - col.frac) * x.at(a) + col.frac * x.at(b);
+  };
+  Expr value;
+  if (rank == 3) {
+    value = rowBlend({out[0], out[1]});
+  } else {
+    const Taps &row = taps[0];
+    Expr top = rowBlend({out[0], out[1], row.lo});
+    Expr bottom = rowBlend({out[0], out[1], row.hi});
+    value = (1.0f - row.frac) * top + row.frac * bottom;
+  }
+  defineLogical(resize, rank, value);
+  return resize;
+}
+
+} // namespace atrous::codegen

@@ -1,0 +1,116 @@
+#include "codegen/Lowering.h"
+
+#include <cctype>
+
+#include "ir/Error.h"
+
+namespace atrous::codegen {
+
+using Halide::Expr;
+using Halide::Func;
+using Halide::Var;
+
+std::vector<Var> halideVars(int rank) {
+  static const std::vector<std::vector<std::string>> names = {
+      {}, {"x"}, {"x", "n"}, {"x", "c", "n"}, {"x", "y", "c", "n"}};
+  std::vector<Var> vars;
+  for (int k = 0; k < rank; ++k)
+    vars.emplace_back(rank < 5 ? names[rank][k] : "d" + std::to_string(k));
+  return vars;
+}
+
+std::vector<Expr> logicalArgs(int rank) {
+  std::vector<Var> vars = halideVars(rank);
+  return std::vector<Expr>(vars.rbegin(), vars.rend());
+}
+
+Expr LoweredValue::at(const std::vector<Expr> &logical) const {
+  return func(std::vector<Expr>(logical.rbegin(), logical.rend()));
+}
+
+std::string funcName(const Node &node) {
+  std::string s = node.name;
+  for (char &c : s)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_') c = '_';
+  return s;
+}
+
+void defineLogical(Func &f, int rank, const Expr &value) { f(halideVars(rank)) = value; }
+
+static Halide::Region regionOf(const TensorType &t) {
+  Halide::Region r;
+  for (auto it = t.shape.rbegin(); it != t.shape.rend(); ++it)
+    r.emplace_back(0, static_cast<int>(*it));
+  return r;
+}
+
+LoweredValue withConstantExterior(const LoweredValue &v, Expr value) {
+  return {Halide::BoundaryConditions::constant_exterior(v.func, std::move(value), regionOf(v.type)),
+          v.type};
+}
+
+LoweredValue withMirrorExterior(const LoweredValue &v) {
+  return {Halide::BoundaryConditions::mirror_interior(v.func, regionOf(v.type)), v.type};
+}
+
+LoweredValue withEdgeExterior(const LoweredValue &v) {
+  return {Halide::BoundaryConditions::repeat_edge(v.func, regionOf(v.type)), v.type};
+}
+
+const LoweredValue &NodeOperands::param(const std::string &suffix) const {
+  auto it = params.find(suffix);
+  if (it == params.end()) throw Error("lowering: missing parameter '" + suffix + "'");
+  return it->second;
+}
+
+// Ops that lower to a single Func.
+static Func lowerPlain(const Node &node, const NodeOperands &ops) {
+  switch (node.op) {
+  case OpKind::Conv1d:
+  case OpKind::Conv2d:
+    return lowerConv(node, ops);
+  case OpKind::ConvTranspose1d:
+  case OpKind::ConvTranspose2d:
+    return lowerConvTranspose(node, ops);
+  case OpKind::Linear:
+    return lowerLinear(node, ops);
+  case OpKind::MaxPool1d:
+  case OpKind::MaxPool2d:
+  case OpKind::AvgPool1d:
+  case OpKind::AvgPool2d:
+    return lowerPool(node, ops);
+  case OpKind::GlobalAvgPool:
+  case OpKind::GlobalMaxPool:
+    return lowerGlobalPool(node, ops);
+  case OpKind::Resize:
+    return lowerResize(node, ops);
+  case OpKind::ArgMax:
+    return lowerArgMax(node, ops);
+  case OpKind::Concat:
+  case OpKind::Slice:
+  case OpKind::Pad:
+  case OpKind::Reshape:
+  case OpKind::Flatten:
+    return lowerDataMovement(node, ops);
+  case OpKind::BatchNorm:
+  case OpKind::Bias:
+  case OpKind::Relu:
+  case OpKind::Relu6:
+  case OpKind::LeakyRelu:
+  case OpKind::Sigmoid:
+  case OpKind::Tanh:
+  case OpKind::Add:
+  case OpKind::Mul:
+    return lowerElementwise(node, ops);
+  default:
+    break;
+  }
+  throw Error("lowering: no rule for " + opName(node.op));
+}
+
+LoweredNode lowerNode(const Node &node, const NodeOperands &ops) {
+  if (node.op == OpKind::Softmax) return lowerSoftmax(node, ops);
+  return {lowerPlain(node, ops), {}};
+}
+
+} // namespace atrous::codegen

@@ -1,0 +1,79 @@
+// Lowering of IR nodes to Halide Funcs. A value of logical shape
+// [d0, ..., d(r-1)] (NCHW) is a Func whose arguments run the other way, the
+// innermost dimension first, as Halide buffers are laid out: a rank-4 value
+// is f(x, y, c, n). The helpers here let each op's lowering be written with
+// logical indices, so that its code reads like docs/ops.md.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include <Halide.h>
+
+#include "ir/Graph.h"
+
+namespace atrous::codegen {
+
+struct LoweredValue {
+  Halide::Func func;
+  TensorType type;
+
+  // The element at logical indices [n, c, h, w, ...].
+  Halide::Expr at(const std::vector<Halide::Expr> &logical) const;
+  int64_t dim(int logicalDim) const { return type.shape[static_cast<size_t>(logicalDim)]; }
+};
+
+// The pure Vars of a rank-r Func, in Halide order: x, y, c, n for rank 4;
+// x, c, n for rank 3; x, n for rank 2.
+std::vector<Halide::Var> halideVars(int rank);
+// The same Vars in logical order (n, c, h, w).
+std::vector<Halide::Expr> logicalArgs(int rank);
+
+// A Halide-safe name for the Funcs of `node` (Halide reserves '.').
+std::string funcName(const Node &node);
+
+// Defines f at every point of a value of `rank` by an expression written over
+// logicalArgs(rank).
+void defineLogical(Halide::Func &f, int rank, const Halide::Expr &value);
+
+// `v` extended beyond its bounds by a constant (zero padding), by mirroring
+// (reflect) or by repeating the edge.
+LoweredValue withConstantExterior(const LoweredValue &v, Halide::Expr value);
+LoweredValue withMirrorExterior(const LoweredValue &v);
+LoweredValue withEdgeExterior(const LoweredValue &v);
+
+// A node's inputs and weights (by suffix: "weight", "bias", "running_mean",
+// ...) as bounded Funcs.
+struct NodeOperands {
+  std::vector<LoweredValue> inputs;
+  std::map<std::string, LoweredValue> params;
+
+  const LoweredValue &param(const std::string &suffix) const;
+  bool hasParam(const std::string &suffix) const { return params.count(suffix) != 0; }
+};
+
+// What a node lowers to: the Func of its value (for accumulating ops, conv,
+// transposed conv and linear, one with an update over an RDom) and the
+// intermediate Funcs the schedule must materialize rather than inline
+// (softmax's row max and row sum, which every element of a row shares).
+struct LoweredNode {
+  Halide::Func func;
+  std::vector<Halide::Func> shared;
+};
+
+LoweredNode lowerNode(const Node &node, const NodeOperands &operands);
+
+// Per-op family lowerings, one file each.
+Halide::Func lowerConv(const Node &node, const NodeOperands &ops);
+Halide::Func lowerConvTranspose(const Node &node, const NodeOperands &ops);
+Halide::Func lowerLinear(const Node &node, const NodeOperands &ops);
+Halide::Func lowerPool(const Node &node, const NodeOperands &ops);
+Halide::Func lowerGlobalPool(const Node &node, const NodeOperands &ops);
+Halide::Func lowerResize(const Node &node, const NodeOperands &ops);
+Halide::Func lowerElementwise(const Node &node, const NodeOperands &ops);
+LoweredNode lowerSoftmax(const Node &node, const NodeOperands &ops);
+Halide::Func lowerArgMax(const Node &node, const NodeOperands &ops);
+Halide::Func lowerDataMovement(const Node &node, const NodeOperands &ops); // concat, slice, pad, reshape, flatten
+
+} // namespace atrous::codegen

@@ -1,0 +1,74 @@
+#include "codegen/ModelObjects.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+
+#include "codegen/DriverSource.h"
+#include "codegen/GroupCompiler.h"
+#include "codegen/Target.h"
+#include "codegen/Toolchain.h"
+#include "ir/Error.h"
+
+namespace fs = std::filesystem;
+
+namespace atrous::codegen {
+
+static void writeText(const fs::path &path, const std::string &text) {
+  std::ofstream out(path, std::ios::binary);
+  out << text;
+  if (!out) throw Error("cannot write " + path.string());
+}
+
+ModelObjects buildModelObjects(const Graph &graph, const Weights &weights,
+                               const Halide::Target &target, const std::string &name,
+                               const std::string &workDir, bool externalWeights,
+                               const std::string &cacheDir) {
+  if (!externalWeights && target.os != Halide::Target::Linux)
+    throw Error("weights in the library's data section need an ELF target; use "
+                "--external-weights for " + target.to_string());
+  ModelObjects result;
+  result.name = cIdentifierFor(name);
+  result.weights = packWeights(graph, weights);
+  fs::path dir(workDir);
+  fs::create_directories(dir);
+
+  DriverSpec spec;
+  spec.modelName = result.name;
+  spec.graph = &graph;
+  spec.groups = singleNodeGroups(graph);
+  spec.objects = compileGroups(graph, spec.groups, target, resolveCacheDir(cacheDir));
+  spec.weights = &result.weights;
+  spec.externalWeights = externalWeights;
+  spec.gpu = isGpuTarget(target);
+  result.groups = static_cast<int>(spec.groups.size());
+  for (const GroupObject &o : spec.objects) {
+    if (std::find(result.objects.begin(), result.objects.end(), o.objectPath) ==
+        result.objects.end())
+      result.objects.push_back(o.objectPath);
+    result.cachedGroups += o.cached;
+  }
+  result.intermediateBytes = intermediateBytes(spec);
+
+  fs::path header = dir / (result.name + ".h");
+  writeText(header, generateHeader(spec));
+  result.headerPath = header.string();
+  fs::path driver = dir / (result.name + "_driver.c");
+  writeText(driver, generateDriver(spec));
+  fs::path driverObject = dir / (result.name + "_driver.o");
+  compileC(target, driver.string(), driverObject.string(), {dir.string(), halideIncludeDir()});
+  result.objects.push_back(driverObject.string());
+
+  if (!externalWeights) {
+    fs::path blob = fs::absolute(dir / (result.name + "_weights.bin"));
+    writeBlob(blob.string(), result.weights);
+    fs::path assembly = dir / (result.name + "_weights.S");
+    writeText(assembly, generateWeightsAssembly(result.name, blob.string()));
+    fs::path weightsObject = dir / (result.name + "_weights.o");
+    compileC(target, assembly.string(), weightsObject.string(), {});
+    result.objects.push_back(weightsObject.string());
+  }
+  return result;
+}
+
+} // namespace atrous::codegen

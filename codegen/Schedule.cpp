@@ -1,0 +1,84 @@
+#include "codegen/Schedule.h"
+
+#include <algorithm>
+
+#include "codegen/Target.h"
+
+namespace atrous::codegen {
+
+using Halide::Func;
+using Halide::Var;
+
+namespace {
+
+bool accumulates(OpKind op) { return isConv(op) || isConvTranspose(op) || op == OpKind::Linear; }
+
+int extentOf(const TensorType &t, int halideDim) {
+  return static_cast<int>(t.shape[t.shape.size() - 1 - static_cast<size_t>(halideDim)]);
+}
+
+// A factor no larger than the extent, so that ShiftInwards tails stay inside.
+int fit(int factor, int extent) { return std::max(1, std::min(factor, extent)); }
+
+void scheduleCpu(const Node &node, const LoweredNode &value, Func out, const Halide::Target &t) {
+  const TensorType &type = node.type;
+  const int rank = type.rank();
+  std::vector<Var> v = halideVars(rank);
+  const int vx = fit(t.natural_vector_size(Halide::Float(32)), extentOf(type, 0));
+  Var xo("xo"), xi("xi"), yo("yo"), yi("yi");
+  // Register tile: vx lanes along x times `rows` along the next dimension
+  // (image rows for 2-D, output channels for 1-D).
+  const int rows = rank >= 3 ? fit(4, extentOf(type, 1)) : 1;
+  if (rank >= 3) {
+    out.tile(v[0], v[1], xo, yo, xi, yi, vx, rows).vectorize(xi);
+    out.parallel(rank == 4 && extentOf(type, 2) >= 2 ? v[2] : yo);
+  } else {
+    out.split(v[0], xo, xi, vx).vectorize(xi);
+    if (rank == 2) out.parallel(v[1]);
+  }
+  if (accumulates(node.op)) {
+    Func acc = value.func;
+    acc.compute_at(out, xo).vectorize(v[0], vx);
+    Halide::Stage update = acc.update();
+    std::vector<Halide::VarOrRVar> order = {v[0]};
+    if (rank >= 3) order.push_back(v[1]);
+    // Taps innermost after the lanes, input channels outermost.
+    std::vector<Halide::RVar> r = acc.rvars(0);
+    for (auto it = r.rbegin(); it != r.rend(); ++it) order.push_back(*it);
+    update.reorder(order).vectorize(v[0], vx);
+    if (rank >= 3) update.unroll(v[1], rows);
+  }
+  for (Func f : value.shared) {
+    f.compute_root().vectorize(v[0], vx);
+    if (rank >= 2) f.parallel(v[rank - 1]);
+  }
+}
+
+void scheduleGpu(const Node &node, const LoweredNode &value, Func out) {
+  const TensorType &type = node.type;
+  const int rank = type.rank();
+  std::vector<Var> v = halideVars(rank);
+  Var xo("xo"), xi("xi"), yo("yo"), yi("yi");
+  auto tile = [&](Func f) {
+    if (rank >= 2)
+      f.gpu_tile(v[0], v[1], xo, yo, xi, yi, fit(16, extentOf(type, 0)), fit(8, extentOf(type, 1)));
+    else f.gpu_tile(v[0], xo, xi, fit(64, extentOf(type, 0)));
+  };
+  tile(out);
+  // Each thread accumulates its own output element in registers.
+  if (accumulates(node.op)) Func(value.func).compute_at(out, xi);
+  for (Func f : value.shared) {
+    f.compute_root();
+    tile(f);
+  }
+}
+
+} // namespace
+
+void scheduleNode(const Node &node, const LoweredNode &value, Func out,
+                  const Halide::Target &target) {
+  if (isGpuTarget(target)) scheduleGpu(node, value, out);
+  else scheduleCpu(node, value, out, target);
+}
+
+} // namespace atrous::codegen

@@ -1,0 +1,24 @@
+// Default schedules, chosen by op class and target. They are correct for
+// every shape (tile factors never exceed an extent) and reasonably fast:
+// vectorized by the target's native width along the innermost dimension,
+// parallel over an outer one, convolution accumulators kept per register
+// tile. GPU targets get gpu_blocks/gpu_threads tiles (threads rather than
+// lanes, so one schedule serves CUDA and OpenCL). Serious speed is the job of
+// the schedule templates that will replace these.
+#pragma once
+
+#include <Halide.h>
+
+#include "codegen/Lowering.h"
+
+namespace atrous::codegen {
+
+// Bumped whenever a schedule changes, so that cached objects are rebuilt.
+inline constexpr int kScheduleVersion = 1;
+
+// Schedules the lowered node `value` and the pipeline output `out` that
+// copies it.
+void scheduleNode(const Node &node, const LoweredNode &value, Halide::Func out,
+                  const Halide::Target &target);
+
+} // namespace atrous::codegen

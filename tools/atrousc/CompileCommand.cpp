@@ -1,0 +1,34 @@
+// `atrousc compile` and `atrousc runtime`: a model to NAME.a + NAME.h, and
+// the Halide runtime that apps link once.
+#include <fmt/core.h>
+
+#include "codegen/AotCompiler.h"
+#include "frontend/WeightSource.h"
+#include "tools/atrousc/Commands.h"
+
+namespace atrous::cli {
+
+int compileCommand(const CompileCommandOptions &options) {
+  Graph graph = options.model.load();
+  Weights weights = loadWeights(graph, options.weights);
+  codegen::AotOptions aot;
+  aot.target = options.target;
+  aot.outputPrefix = options.output;
+  aot.externalWeights = options.externalWeights;
+  aot.cacheDir = options.cacheDir;
+  codegen::AotResult r = codegen::compileModel(graph, weights, aot);
+  fmt::print("compiled {} ({} groups) for {} in {:.1f} s\n", graph.name, r.groups, options.target,
+             r.seconds);
+  fmt::print("  {}\n  {}\n", r.library, r.header);
+  if (!r.weightsFile.empty()) fmt::print("  {}\n", r.weightsFile);
+  fmt::print("  intermediates: {} bytes per call\n", r.intermediateBytes);
+  return 0;
+}
+
+int runtimeCommand(const RuntimeOptions &options) {
+  codegen::compileRuntime(options.target, options.output);
+  fmt::print("Halide runtime for {}: {}\n", options.target, options.output);
+  return 0;
+}
+
+} // namespace atrous::cli
