@@ -68,13 +68,16 @@ std::unique_ptr<CompiledModel> CompiledModel::compile(const Graph &graph, const 
   linkShared(objs.objects, so.string());
   model->library_ = dlopen(so.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (!model->library_) throw Error(std::string("cannot load the compiled model: ") + dlerror());
-  model->runArrays_ =
-      reinterpret_cast<int (*)(void **)>(dlsym(model->library_, (objs.name + "_run_arrays").c_str()));
-  model->lastError_ = reinterpret_cast<const char *(*)()>(
-      dlsym(model->library_, (objs.name + "_last_error").c_str()));
-  if (!model->runArrays_ || !model->lastError_)
-    throw Error("the compiled model lacks its entry points");
+  model->prefix_ = objs.name + "_";
+  model->runArrays_ = reinterpret_cast<int (*)(void **)>(model->entryPoint("run_arrays"));
+  model->lastError_ = reinterpret_cast<const char *(*)()>(model->entryPoint("last_error"));
   return model;
+}
+
+void *CompiledModel::entryPoint(const std::string &suffix) const {
+  void *p = dlsym(library_, (prefix_ + suffix).c_str());
+  if (!p) throw Error("the compiled model has no entry point " + prefix_ + suffix);
+  return p;
 }
 
 CompiledModel::~CompiledModel() {

@@ -37,10 +37,16 @@ public:
 
   const Graph &graph() const { return graph_; }
 
+  // An entry point of the generated C API by its suffix ("run",
+  // "run_buffers", "last_error", ...; docs/generated-api.md), for tests and
+  // bindings that call it directly. Throws atrous::Error if there is none.
+  void *entryPoint(const std::string &suffix) const;
+
 private:
   CompiledModel() = default;
   Graph graph_;
   void *library_ = nullptr;
+  std::string prefix_;
   int (*runArrays_)(void **) = nullptr;
   const char *(*lastError_)() = nullptr;
   std::string tempDir_;

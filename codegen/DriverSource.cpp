@@ -75,6 +75,34 @@ Storage planStorage(const DriverSpec &spec) {
   return s;
 }
 
+bool isCKeyword(const std::string &s) {
+  static const std::set<std::string> keywords = {
+      "auto",     "break",    "case",     "char",   "const",    "continue", "default",
+      "do",       "double",   "else",     "enum",   "extern",   "float",    "for",
+      "goto",     "if",       "inline",   "int",    "long",     "register", "restrict",
+      "return",   "short",    "signed",   "sizeof", "static",   "struct",   "switch",
+      "typedef",  "union",    "unsigned", "void",   "volatile", "while",    "_Bool",
+      "_Complex", "_Alignas", "_Atomic",  "_Noreturn", "_Thread_local", "bool", "true", "false"};
+  return keywords.count(s) != 0;
+}
+
+// Readable, distinct C parameter names for the header's prototypes: inputs
+// then outputs, outputs suffixed with _out. The driver's definitions use
+// their own fixed names, so these can never clash with its locals.
+std::vector<std::string> headerParamNames(const Graph &g) {
+  std::vector<std::string> names;
+  std::set<std::string> used;
+  auto add = [&](std::string n) {
+    if (isCKeyword(n)) n += "_";
+    std::string unique = n;
+    for (int k = 2; !used.insert(unique).second; ++k) unique = n + std::to_string(k);
+    names.push_back(unique);
+  };
+  for (ValueId v : g.inputs()) add(cIdentifierFor(g.node(v).name));
+  for (ValueId v : g.outputs) add(cIdentifierFor(g.node(v).name) + "_out");
+  return names;
+}
+
 } // namespace
 
 std::string cIdentifierFor(const std::string &name) {
@@ -118,13 +146,14 @@ std::string generateHeader(const DriverSpec &spec) {
   h += "#define " + M + "_INTERMEDIATE_BYTES " + std::to_string(intermediateBytes(spec)) + "\n\n";
 
   std::string arrays, buffers;
+  std::vector<std::string> names = headerParamNames(g);
   for (size_t i = 0; i < inputs.size(); ++i) {
-    std::string name = cIdentifierFor(g.node(inputs[i]).name);
-    arrays += (i ? ", " : "") + std::string("const ") + cType(g.type(inputs[i]).dtype) + " *" + name;
-    buffers += (i ? ", " : "") + std::string("struct halide_buffer_t *") + name;
+    arrays += (i ? ", " : "") + std::string("const ") + cType(g.type(inputs[i]).dtype) + " *" +
+              names[i];
+    buffers += (i ? ", " : "") + std::string("struct halide_buffer_t *") + names[i];
   }
   for (size_t j = 0; j < g.outputs.size(); ++j) {
-    std::string name = cIdentifierFor(g.node(g.outputs[j]).name) + "_out";
+    const std::string &name = names[inputs.size() + j];
     arrays += ", " + cType(g.type(g.outputs[j]).dtype) + " *" + name;
     buffers += ", struct halide_buffer_t *" + name;
   }
@@ -262,7 +291,7 @@ std::string generateDriver(const DriverSpec &spec) {
   c += "  unsigned char *arena_base = 0, *arena = 0;\n";
   for (const auto &[v, off] : storage.arenaOffset) c += "  halide_buffer_t v" + std::to_string(v) + ";\n";
   for (size_t p = 0; p < blob.specs.size(); ++p) c += "  halide_buffer_t w" + std::to_string(p) + ";\n";
-  c += "  (void)ins;\n  (void)outs;\n  ctx.message[0] = 0;\n";
+  c += "  (void)ins;\n  (void)outs;\n  (void)w;\n  ctx.message[0] = 0;\n";
   if (spec.externalWeights)
     c += "  if (!w) { snprintf(" + m + "_error, sizeof " + m + "_error, \"weights are not loaded: "
          "call " + m + "_load_weights first\"); return ATROUS_ERROR_WEIGHTS; }\n";
@@ -328,7 +357,7 @@ std::string generateDriver(const DriverSpec &spec) {
     size_t idx = isInput ? k : k - inputs.size();
     ValueId v = isInput ? inputs[idx] : g.outputs[idx];
     const TensorType &t = g.type(v);
-    std::string name = cIdentifierFor(g.node(v).name) + (isInput ? "" : "_out");
+    std::string name = std::string(isInput ? "atrous_in" : "atrous_out") + std::to_string(idx);
     std::string what = std::string(isInput ? "input '" : "output '") + g.node(v).name + "'";
     std::string isInt = t.dtype == DType::I32 ? "1" : "0";
     std::string dims = m + "_dims_v" + std::to_string(v);

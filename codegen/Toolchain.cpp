@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 
 #include "ir/Error.h"
 
@@ -70,9 +71,22 @@ void runProcess(const std::vector<std::string> &argv, const std::string &what) {
 void compileC(const Halide::Target &target, const std::string &source, const std::string &object,
               const std::vector<std::string> &includeDirs) {
   std::vector<std::string> argv = {tool("ATROUS_CC", "clang"), "-c", "-O2", "-fPIC", "-std=gnu11",
-                                   "-Wall", "-Werror=implicit-function-declaration"};
+                                   "-ffreestanding", "-Wall", "-Werror=implicit-function-declaration"};
   std::string triple = clangTriple(target);
-  if (!triple.empty()) argv.push_back("--target=" + triple);
+  if (!triple.empty()) {
+    argv.push_back("--target=" + triple);
+    // HalideRuntime.h includes <string.h>, which a cross target has no copy
+    // of here; the driver needs nothing from it but these declarations.
+    std::filesystem::path shim = std::filesystem::path(object).parent_path() / "libc-shim";
+    std::filesystem::create_directories(shim);
+    std::ofstream(shim / "string.h")
+        << "typedef __SIZE_TYPE__ size_t;\n"
+           "void *memcpy(void *, const void *, size_t);\n"
+           "void *memset(void *, int, size_t);\n"
+           "int memcmp(const void *, const void *, size_t);\n"
+           "size_t strlen(const char *);\n";
+    argv.push_back("-I" + shim.string());
+  }
   for (const std::string &dir : includeDirs) argv.push_back("-I" + dir);
   argv.insert(argv.end(), {source, "-o", object});
   runProcess(argv, "compiling " + source);

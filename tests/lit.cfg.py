@@ -10,3 +10,6 @@ config.test_exec_root = os.path.join(config.atrous_obj_root, "lit-out")
 config.substitutions.append(("%atrousc", os.path.join(config.atrous_bin_dir, "atrousc")))
 config.substitutions.append(("%models", os.path.join(config.atrous_src_root, "models")))
 config.substitutions.append(("FileCheck", config.filecheck))
+# Compiled groups are cached where ctest says (the build tree).
+if "ATROUS_CACHE_DIR" in os.environ:
+    config.environment["ATROUS_CACHE_DIR"] = os.environ["ATROUS_CACHE_DIR"]

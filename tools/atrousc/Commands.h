@@ -26,6 +26,7 @@ struct RunOptions {
   uint64_t inputSeed = 0;
   std::string backend = "halide"; // or "reference"
   std::string cacheDir;
+  int repeat = 1; // runs to time; the first result is the one written
 };
 
 struct CompileCommandOptions {

@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
+#include <memory>
 
 #include "frontend/TensorIO.h"
 #include "codegen/CompiledModel.h"
@@ -13,6 +15,7 @@
 #include "ir/Error.h"
 #include "reference/Interpreter.h"
 #include "runtime/Npy.h"
+#include "runtime/Timer.h"
 #include "tools/atrousc/Commands.h"
 
 namespace atrous::cli {
@@ -52,13 +55,32 @@ int runCommand(const RunOptions &options) {
     else
       inputs.push_back(randomTensor(want, options.inputSeed + i));
   }
-  std::vector<Tensor> outputs;
+  std::function<std::vector<Tensor>()> runOnce;
+  std::unique_ptr<codegen::CompiledModel> compiled;
   if (options.backend == "reference") {
-    outputs = runReference(graph, weights, inputs);
+    runOnce = [&] { return runReference(graph, weights, inputs); };
   } else {
     codegen::CompileOptions compileOptions;
     compileOptions.cacheDir = options.cacheDir;
-    outputs = codegen::CompiledModel::compile(graph, weights, compileOptions)->run(inputs);
+    rt::Timer compileTimer;
+    compiled = codegen::CompiledModel::compile(graph, weights, compileOptions);
+    if (options.repeat > 1)
+      fmt::print("compiled in {:.2f} s\n", compileTimer.seconds());
+    runOnce = [&] { return compiled->run(inputs); };
+  }
+  std::vector<Tensor> outputs;
+  std::vector<double> latencies;
+  for (int i = 0; i < options.repeat; ++i) {
+    rt::Timer timer;
+    std::vector<Tensor> result = runOnce();
+    latencies.push_back(timer.milliseconds());
+    if (i == 0) outputs = std::move(result);
+  }
+  if (options.repeat > 1) {
+    rt::LatencyStats stats;
+    for (double ms : latencies) stats.add(ms);
+    fmt::print("latency over {} runs: median {:.3f} ms, min {:.3f} ms, max {:.3f} ms\n",
+               options.repeat, stats.median(), stats.min(), stats.max());
   }
   for (size_t i = 0; i < outputs.size(); ++i) {
     const std::string &name = graph.node(graph.outputs[i]).name;

@@ -41,6 +41,9 @@ int main(int argc, char **argv) {
   run->add_option("--backend", runOpts.backend,
                   "halide (generated code, the default) or reference (the interpreter)")
       ->check(CLI::IsMember({"halide", "reference"}));
+  run->add_option("--repeat", runOpts.repeat,
+                  "run N times and print the latency of each run and their median (default 1)")
+      ->check(CLI::Range(1, 100000));
   run->add_option("--cache-dir", runOpts.cacheDir,
                   "where compiled groups are kept (default $ATROUS_CACHE_DIR or ~/.cache/atrous)");
 
