@@ -21,18 +21,18 @@ Expr concat(const Node &node, const NodeOperands &ops, const std::vector<Expr> &
   const int rank = node.type.rank();
   const size_t axis = static_cast<size_t>(axisOf(node, rank));
   // Each part is read with its index clamped into its own extent so that
-  // bounds inference never asks a part for rows it does not have.
+  // bounds inference never asks a part for rows it does not have; a later
+  // part overrides the earlier ones from its first row on.
   Expr value;
-  int64_t end = node.type.shape[axis];
-  for (size_t i = ops.inputs.size(); i-- > 0;) {
-    const LoweredValue &part = ops.inputs[i];
-    int64_t begin = end - part.dim(static_cast<int>(axis));
+  int64_t begin = 0;
+  for (const LoweredValue &part : ops.inputs) {
+    const int extent = static_cast<int>(part.dim(static_cast<int>(axis)));
     std::vector<Expr> idx = out;
-    idx[axis] = Halide::clamp(out[axis] - static_cast<int>(begin), 0,
-                              static_cast<int>(part.dim(static_cast<int>(axis)) - 1));
-    value = value.defined() ? Halide::select(out[axis] >= static_cast<int>(begin), part.at(idx), value)
-                            : part.at(idx);
-    end = begin;
+    idx[axis] = Halide::clamp(out[axis] - static_cast<int>(begin), 0, extent - 1);
+    value = value.defined()
+                ? Halide::select(out[axis] >= static_cast<int>(begin), part.at(idx), value)
+                : part.at(idx);
+    begin += extent;
   }
   return value;
 }

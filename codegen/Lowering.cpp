@@ -2,6 +2,7 @@
 
 #include <cctype>
 
+#include "ir/Epilogue.h"
 #include "ir/Error.h"
 
 namespace atrous::codegen {
@@ -86,6 +87,10 @@ static Func lowerPlain(const Node &node, const NodeOperands &ops) {
     return lowerResize(node, ops);
   case OpKind::ArgMax:
     return lowerArgMax(node, ops);
+  case OpKind::Interleave:
+    return lowerInterleave(node, ops);
+  case OpKind::ResizeArgMax:
+    return lowerResizeArgMax(node, ops);
   case OpKind::Concat:
   case OpKind::Slice:
   case OpKind::Pad:
@@ -110,7 +115,14 @@ static Func lowerPlain(const Node &node, const NodeOperands &ops) {
 
 LoweredNode lowerNode(const Node &node, const NodeOperands &ops) {
   if (node.op == OpKind::Softmax) return lowerSoftmax(node, ops);
-  return {lowerPlain(node, ops), {}};
+  if (hasEpilogue(node.op)) {
+    // The accumulator has the type before a gated epilogue halves it.
+    Node accumulatorNode = node;
+    accumulatorNode.type = accumulatorType(node);
+    Func acc = lowerPlain(accumulatorNode, ops);
+    return {lowerEpilogue(node, acc, ops), {}, acc};
+  }
+  return {lowerPlain(node, ops), {}, Func()};
 }
 
 } // namespace atrous::codegen

@@ -60,6 +60,9 @@ struct NodeOperands {
 struct LoweredNode {
   Halide::Func func;
   std::vector<Halide::Func> shared;
+  // For conv, conv_transpose and linear: the Func with the update over the
+  // RDom, whose result the (inlined) epilogue in `func` reads.
+  Halide::Func accumulator;
 };
 
 LoweredNode lowerNode(const Node &node, const NodeOperands &operands);
@@ -75,5 +78,10 @@ Halide::Func lowerElementwise(const Node &node, const NodeOperands &ops);
 LoweredNode lowerSoftmax(const Node &node, const NodeOperands &ops);
 Halide::Func lowerArgMax(const Node &node, const NodeOperands &ops);
 Halide::Func lowerDataMovement(const Node &node, const NodeOperands &ops); // concat, slice, pad, reshape, flatten
+Halide::Func lowerInterleave(const Node &node, const NodeOperands &ops);
+Halide::Func lowerResizeArgMax(const Node &node, const NodeOperands &ops);
+// The epilogue of an accumulating node over its accumulator.
+Halide::Func lowerEpilogue(const Node &node, const Halide::Func &accumulator,
+                           const NodeOperands &ops);
 
 } // namespace atrous::codegen

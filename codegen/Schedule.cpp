@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "codegen/Target.h"
+#include "ir/Epilogue.h"
 
 namespace atrous::codegen {
 
@@ -10,8 +11,6 @@ using Halide::Func;
 using Halide::Var;
 
 namespace {
-
-bool accumulates(OpKind op) { return isConv(op) || isConvTranspose(op) || op == OpKind::Linear; }
 
 int extentOf(const TensorType &t, int halideDim) {
   return static_cast<int>(t.shape[t.shape.size() - 1 - static_cast<size_t>(halideDim)]);
@@ -36,8 +35,16 @@ void scheduleCpu(const Node &node, const LoweredNode &value, Func out, const Hal
     out.split(v[0], xo, xi, vx).vectorize(xi);
     if (rank == 2) out.parallel(v[1]);
   }
-  if (accumulates(node.op)) {
-    Func acc = value.func;
+  if (value.accumulator.defined() && activationOf(node) == Activation::Gated) {
+    // The two halves a gated output reads lie far apart in channels, so the
+    // accumulator is materialized whole rather than per tile.
+    Func acc = value.accumulator;
+    acc.compute_root().vectorize(v[0], vx);
+    if (rank >= 2) acc.parallel(v[rank - 1]);
+    if (rank >= 3) acc.update().parallel(v[rank - 2]);
+    acc.update().vectorize(v[0], vx);
+  } else if (value.accumulator.defined()) {
+    Func acc = value.accumulator;
     acc.compute_at(out, xo).vectorize(v[0], vx);
     Halide::Stage update = acc.update();
     std::vector<Halide::VarOrRVar> order = {v[0]};
@@ -65,8 +72,19 @@ void scheduleGpu(const Node &node, const LoweredNode &value, Func out) {
     else f.gpu_tile(v[0], xo, xi, fit(64, extentOf(type, 0)));
   };
   tile(out);
-  // Each thread accumulates its own output element in registers.
-  if (accumulates(node.op)) Func(value.func).compute_at(out, xi);
+  // Each thread accumulates its own output element in registers; a gated
+  // epilogue reads two accumulator channels, so there it is materialized.
+  if (value.accumulator.defined()) {
+    Func acc = value.accumulator;
+    if (activationOf(node) == Activation::Gated) {
+      acc.compute_root();
+      tile(acc);
+      acc.update().gpu_tile(v[0], v[1], xo, yo, xi, yi, fit(16, extentOf(type, 0)),
+                            fit(8, extentOf(type, 1)));
+    } else {
+      acc.compute_at(out, xi);
+    }
+  }
   for (Func f : value.shared) {
     f.compute_root();
     tile(f);

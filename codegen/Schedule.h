@@ -14,7 +14,7 @@
 namespace atrous::codegen {
 
 // Bumped whenever a schedule changes, so that cached objects are rebuilt.
-inline constexpr int kScheduleVersion = 1;
+inline constexpr int kScheduleVersion = 3;
 
 // Schedules the lowered node `value` and the pipeline output `out` that
 // copies it.

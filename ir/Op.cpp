@@ -23,18 +23,27 @@ AttrSpec choice(std::string name, AttrType type, AttrValue v, std::vector<std::s
 
 using Ints = std::vector<int64_t>;
 
+// The fused epilogue of accumulating ops (docs/ops.md, "Epilogues").
+void addEpilogueAttrs(std::vector<AttrSpec> &attrs) {
+  attrs.push_back(choice("act", AttrType::Enum, std::string("none"),
+                         {"none", "relu", "relu6", "leaky_relu", "sigmoid", "tanh", "gated"}));
+  attrs.push_back(def("alpha", AttrType::Float, 0.01));
+}
+
 std::vector<AttrSpec> convAttrs() {
-  return {req("out", AttrType::Int),
+  std::vector<AttrSpec> a = {req("out", AttrType::Int),
           req("kernel", AttrType::Ints),
           def("stride", AttrType::Ints, Ints{1}),
           def("dilation", AttrType::Ints, Ints{1}),
           choice("pad", AttrType::Pad, Ints{0}, {"same", "valid", "causal"}),
           def("groups", AttrType::Int, int64_t{1}),
           def("bias", AttrType::Bool, true)};
+  addEpilogueAttrs(a);
+  return a;
 }
 
 std::vector<AttrSpec> convTransposeAttrs() {
-  return {req("out", AttrType::Int),
+  std::vector<AttrSpec> a = {req("out", AttrType::Int),
           req("kernel", AttrType::Ints),
           def("stride", AttrType::Ints, Ints{1}),
           def("dilation", AttrType::Ints, Ints{1}),
@@ -42,6 +51,14 @@ std::vector<AttrSpec> convTransposeAttrs() {
           def("output_padding", AttrType::Ints, Ints{0}),
           def("groups", AttrType::Int, int64_t{1}),
           def("bias", AttrType::Bool, true)};
+  addEpilogueAttrs(a);
+  return a;
+}
+
+std::vector<AttrSpec> linearAttrs() {
+  std::vector<AttrSpec> a = {req("out", AttrType::Int), def("bias", AttrType::Bool, true)};
+  addEpilogueAttrs(a);
+  return a;
 }
 
 std::vector<AttrSpec> maxPoolAttrs() {
@@ -59,10 +76,10 @@ std::vector<AttrSpec> avgPoolAttrs() {
 std::vector<OpInfo> buildTable() {
   std::vector<OpInfo> t = {
       {OpKind::Input, "input", 0, 0, {}, {}},
-      {OpKind::Conv1d, "conv1d", 1, 1, {}, convAttrs(), 1},
-      {OpKind::Conv2d, "conv2d", 1, 1, {}, convAttrs(), 2},
-      {OpKind::ConvTranspose1d, "conv_transpose1d", 1, 1, {}, convTransposeAttrs(), 1},
-      {OpKind::ConvTranspose2d, "conv_transpose2d", 1, 1, {}, convTransposeAttrs(), 2},
+      {OpKind::Conv1d, "conv1d", 1, 1, {"residual"}, convAttrs(), 1},
+      {OpKind::Conv2d, "conv2d", 1, 1, {"residual"}, convAttrs(), 2},
+      {OpKind::ConvTranspose1d, "conv_transpose1d", 1, 1, {"residual"}, convTransposeAttrs(), 1},
+      {OpKind::ConvTranspose2d, "conv_transpose2d", 1, 1, {"residual"}, convTransposeAttrs(), 2},
       {OpKind::BatchNorm, "batchnorm", 1, 1, {}, {def("eps", AttrType::Float, 1e-5)}},
       {OpKind::Bias, "bias", 1, 1, {}, {}},
       {OpKind::Relu, "relu", 1, 1, {}, {}},
@@ -111,12 +128,21 @@ std::vector<OpInfo> buildTable() {
        {def("axis", AttrType::Int, int64_t{1}), def("keepdims", AttrType::Bool, true)}},
       {OpKind::Reshape, "reshape", 1, 1, {}, {req("shape", AttrType::Ints)}},
       {OpKind::Flatten, "flatten", 1, 1, {}, {def("axis", AttrType::Int, int64_t{1})}},
-      {OpKind::Linear,
-       "linear",
+      {OpKind::Linear, "linear", 1, 1, {"residual"}, linearAttrs()},
+      {OpKind::Interleave,
+       "interleave",
        1,
-       1,
+       -1,
        {},
-       {req("out", AttrType::Int), def("bias", AttrType::Bool, true)}},
+       {req("stride", AttrType::Ints), req("size", AttrType::Ints)}},
+      {OpKind::ResizeArgMax,
+       "resize_argmax",
+       1,
+       1,
+       {"like"},
+       {opt("size", AttrType::Ints), opt("scale", AttrType::Floats),
+        choice("mode", AttrType::Enum, std::string("nearest"), {"nearest", "bilinear"}),
+        def("align_corners", AttrType::Bool, false), def("keepdims", AttrType::Bool, true)}},
   };
   for (size_t i = 0; i < t.size(); ++i)
     if (static_cast<size_t>(t[i].kind) != i) throw Error("op table out of order at " + t[i].name);
@@ -165,6 +191,8 @@ bool isPool(OpKind k) {
   return k == OpKind::MaxPool1d || k == OpKind::MaxPool2d || k == OpKind::AvgPool1d ||
          k == OpKind::AvgPool2d;
 }
+bool hasEpilogue(OpKind k) { return isConv(k) || isConvTranspose(k) || k == OpKind::Linear; }
+
 bool isUnaryElementwise(OpKind k) {
   switch (k) {
   case OpKind::BatchNorm:

@@ -314,6 +314,56 @@ void normalizeAttrs(OpKind op, Attrs &attrs) {
   attrs = std::move(out);
 }
 
+// Applies the epilogue (residual, gated halving) to an accumulator type.
+TensorType withEpilogue(const Node &node, TensorType z, const std::vector<TensorType> &in) {
+  if (in.size() == 2) {
+    TensorType sum = inferBroadcast(opInfo(node.op).name + " residual", z, in[1]);
+    if (sum != z)
+      throw Error("residual " + in[1].str() + " does not broadcast to the output " + z.str());
+  }
+  if (node.attrs.has("act") && node.attrs.getString("act") == "gated") {
+    if (z.shape[1] % 2 != 0)
+      throw Error("act=gated needs an even number of channels, got " + std::to_string(z.shape[1]));
+    z.shape[1] /= 2;
+  }
+  return z;
+}
+
+TensorType inferInterleave(const Node &node, const std::vector<TensorType> &in) {
+  const TensorType &x = in[0];
+  expectMinRank("interleave", x, 3);
+  int rank = x.rank() - 2;
+  std::vector<int64_t> stride = perDim(node.attrs.getInts("stride"), rank, "stride");
+  std::vector<int64_t> size = perDim(node.attrs.getInts("size"), rank, "size");
+  int64_t phases = 1;
+  for (int d = 0; d < rank; ++d) {
+    if (stride[d] < 1 || stride[d] > 64) throw Error("interleave stride must be in 1..64");
+    if (size[d] < 1) throw Error("interleave size must be positive");
+    phases *= stride[d];
+  }
+  if (static_cast<int64_t>(in.size()) != phases)
+    throw Error("interleave with stride " + shapeStr(stride) + " takes " + std::to_string(phases) +
+                " inputs, got " + std::to_string(in.size()));
+  for (int64_t p = 0; p < phases; ++p) {
+    const TensorType &t = in[static_cast<size_t>(p)];
+    if (t.rank() != x.rank() || t.shape[0] != x.shape[0] || t.shape[1] != x.shape[1])
+      throw Error("interleave phase " + std::to_string(p) + " is " + t.str() + ", unlike " + x.str());
+    int64_t rest = p;
+    for (int d = rank - 1; d >= 0; --d) {
+      int64_t offset = rest % stride[d];
+      rest /= stride[d];
+      int64_t need = (size[d] - offset + stride[d] - 1) / stride[d];
+      if (t.shape[2 + d] < need)
+        throw Error("interleave phase " + std::to_string(p) + " has extent " +
+                    std::to_string(t.shape[2 + d]) + " in spatial dim " + std::to_string(d) +
+                    ", needs " + std::to_string(need));
+    }
+  }
+  Shape out = {x.shape[0], x.shape[1]};
+  out.insert(out.end(), size.begin(), size.end());
+  return {x.dtype, out};
+}
+
 TensorType inferType(const Node &node, const std::vector<TensorType> &in) {
   const OpInfo &info = opInfo(node.op);
   if (node.op == OpKind::Input) return node.type;
@@ -333,6 +383,7 @@ TensorType inferType(const Node &node, const std::vector<TensorType> &in) {
   case OpKind::Conv2d:
   case OpKind::ConvTranspose1d:
   case OpKind::ConvTranspose2d:
+    return withEpilogue(node, inferWindowed(node, x), in);
   case OpKind::MaxPool1d:
   case OpKind::MaxPool2d:
   case OpKind::AvgPool1d:
@@ -385,7 +436,15 @@ TensorType inferType(const Node &node, const std::vector<TensorType> &in) {
     return inferFlatten(node, x);
   case OpKind::Linear:
     expectRank(info.name, x, 2);
-    return {x.dtype, {x.shape[0], positiveInt(node.attrs, "out")}};
+    return withEpilogue(node, {x.dtype, {x.shape[0], positiveInt(node.attrs, "out")}}, in);
+  case OpKind::Interleave:
+    return inferInterleave(node, in);
+  case OpKind::ResizeArgMax: {
+    TensorType resized = inferResize(node, in);
+    if (node.attrs.getBool("keepdims")) resized.shape[1] = 1;
+    else resized.shape.erase(resized.shape.begin() + 1);
+    return {DType::I32, resized.shape};
+  }
   }
   throw Error("no shape rule for " + info.name);
 }

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 
+#include "ir/Epilogue.h"
 #include "ir/Error.h"
 #include "ir/Geometry.h"
 
@@ -62,6 +63,32 @@ int64_t spatialSize(const Shape &shape) {
   return n;
 }
 
+// The fused epilogue: 1 per accumulator element for a residual add, and the
+// activation's cost per output element as if it were its own op.
+int64_t epilogueFlops(const Node &node) {
+  int64_t accElems = numElements(accumulatorType(node).shape), outElems = numElements(node.type.shape);
+  int64_t flops = hasResidual(node) ? accElems : 0;
+  switch (activationOf(node)) {
+  case Activation::None:
+    break;
+  case Activation::Relu:
+  case Activation::Relu6:
+  case Activation::LeakyRelu:
+    flops += outElems;
+    break;
+  case Activation::Sigmoid:
+  case Activation::Tanh:
+    flops += 4 * outElems;
+    break;
+  case Activation::Gated:
+    flops += 9 * outElems;
+    break;
+  }
+  return flops;
+}
+
+int64_t accumulatorFlops(const Graph &graph, const Node &node);
+
 } // namespace
 
 int64_t nodeFlops(const Graph &graph, ValueId id) {
@@ -71,35 +98,20 @@ int64_t nodeFlops(const Graph &graph, ValueId id) {
   auto inShape = [&](size_t i) -> const Shape & { return graph.type(node.inputs.at(i)).shape; };
 
   switch (node.op) {
+  case OpKind::Conv1d:
+  case OpKind::Conv2d:
+  case OpKind::ConvTranspose1d:
+  case OpKind::ConvTranspose2d:
+  case OpKind::Linear:
+    return accumulatorFlops(graph, node) + epilogueFlops(node);
   case OpKind::Input:
+  case OpKind::Interleave:
   case OpKind::Concat:
   case OpKind::Slice:
   case OpKind::Pad:
   case OpKind::Reshape:
   case OpKind::Flatten:
     return 0;
-
-  case OpKind::Conv1d:
-  case OpKind::Conv2d: {
-    const Shape &in = inShape(0);
-    WindowGeometry g = windowGeometry(node, in);
-    int64_t groups = node.attrs.getInt("groups");
-    int64_t macs = in[0] * out[1] * (in[1] / groups) * windowPairs(g, realTaps);
-    return 2 * macs + (node.attrs.getBool("bias") ? outElems : 0);
-  }
-  case OpKind::ConvTranspose1d:
-  case OpKind::ConvTranspose2d: {
-    const Shape &in = inShape(0);
-    WindowGeometry g = windowGeometry(node, in);
-    int64_t groups = node.attrs.getInt("groups");
-    int64_t macs = in[0] * in[1] * (out[1] / groups) * windowPairs(g, landingTaps);
-    return 2 * macs + (node.attrs.getBool("bias") ? outElems : 0);
-  }
-  case OpKind::Linear: {
-    const Shape &in = inShape(0);
-    int64_t macs = in[0] * in[1] * out[1];
-    return 2 * macs + (node.attrs.getBool("bias") ? outElems : 0);
-  }
 
   case OpKind::BatchNorm:
     return 2 * outElems;
@@ -137,6 +149,14 @@ int64_t nodeFlops(const Graph &graph, ValueId id) {
     int64_t neighbours = int64_t(1) << (out.size() - 2);
     return 2 * neighbours * outElems;
   }
+  case OpKind::ResizeArgMax: {
+    // The blend of every channel at each output pixel, then the compare.
+    const Shape &in = inShape(0);
+    int64_t perChannel = node.attrs.getString("mode") == "bilinear"
+                             ? 2 * (int64_t(1) << (in.size() - 2))
+                             : 0;
+    return outElems * in[1] * (perChannel + 1);
+  }
   case OpKind::ArgMax:
     return numElements(inShape(0));
   }
@@ -149,5 +169,41 @@ std::vector<int64_t> flopCounts(const Graph &graph) {
     flops[i] = nodeFlops(graph, ValueId(i));
   return flops;
 }
+
+namespace {
+
+int64_t accumulatorFlops(const Graph &graph, const Node &node) {
+  const Shape out = accumulatorType(node).shape;
+  int64_t outElems = numElements(out);
+  auto inShape = [&](size_t i) -> const Shape & { return graph.type(node.inputs.at(i)).shape; };
+  switch (node.op) {
+  case OpKind::Conv1d:
+  case OpKind::Conv2d: {
+    const Shape &in = inShape(0);
+    WindowGeometry g = windowGeometry(node, in);
+    int64_t groups = node.attrs.getInt("groups");
+    int64_t macs = in[0] * out[1] * (in[1] / groups) * windowPairs(g, realTaps);
+    return 2 * macs + (node.attrs.getBool("bias") ? outElems : 0);
+  }
+  case OpKind::ConvTranspose1d:
+  case OpKind::ConvTranspose2d: {
+    const Shape &in = inShape(0);
+    WindowGeometry g = windowGeometry(node, in);
+    int64_t groups = node.attrs.getInt("groups");
+    int64_t macs = in[0] * in[1] * (out[1] / groups) * windowPairs(g, landingTaps);
+    return 2 * macs + (node.attrs.getBool("bias") ? outElems : 0);
+  }
+  case OpKind::Linear: {
+    const Shape &in = inShape(0);
+    int64_t macs = in[0] * in[1] * out[1];
+    return 2 * macs + (node.attrs.getBool("bias") ? outElems : 0);
+  }
+
+  default:
+    return 0;
+  }
+}
+
+} // namespace
 
 } // namespace atrous

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 
+#include "ir/Epilogue.h"
 #include "ir/Error.h"
 #include "ir/Geometry.h"
 
@@ -126,6 +127,32 @@ ReceptiveField slice(const Node &node, const Shape &in, const ReceptiveField &f)
   return r;
 }
 
+// interleave: a pixel comes from one phase, whose grid is `stride` times
+// coarser than the output's.
+ReceptiveField interleave(const Graph &graph, const Node &node,
+                          const std::vector<ReceptiveField> &fs) {
+  ReceptiveField r = merge(graph, node, fs);
+  if (r.global || r.stride.empty()) return r;
+  std::vector<int64_t> stride = node.attrs.getInts("stride");
+  for (size_t d = 0; d < r.stride.size(); ++d)
+    r.stride[d] /= double(stride.size() == 1 ? stride[0] : stride[d]);
+  return r;
+}
+
+// A residual joins the accumulator's field like the inputs of an add.
+ReceptiveField withResidual(const Graph &graph, const Node &node, ReceptiveField f,
+                            const std::vector<ReceptiveField> &fs) {
+  if (!hasResidual(node)) return f;
+  const ReceptiveField &r = fs[static_cast<size_t>(node.inputs.back())];
+  f.global = f.global || r.global;
+  if (!tracks(r, graph.type(node.inputs.back()).shape) || r.size.size() != f.size.size()) return f;
+  for (size_t d = 0; d < f.size.size(); ++d) {
+    f.size[d] = std::max(f.size[d], r.size[d]);
+    f.stride[d] = std::min(f.stride[d], r.stride[d]);
+  }
+  return f;
+}
+
 ReceptiveField fieldOf(const Graph &graph, ValueId id, const std::vector<ReceptiveField> &fs) {
   const Node &node = graph.node(id);
   auto input = [&](size_t i) -> const ReceptiveField & {
@@ -145,6 +172,7 @@ ReceptiveField fieldOf(const Graph &graph, ValueId id, const std::vector<Recepti
   }
   case OpKind::Conv1d:
   case OpKind::Conv2d:
+    return withResidual(graph, node, slidingWindow(node, inShape(0), input(0)), fs);
   case OpKind::MaxPool1d:
   case OpKind::MaxPool2d:
   case OpKind::AvgPool1d:
@@ -152,7 +180,15 @@ ReceptiveField fieldOf(const Graph &graph, ValueId id, const std::vector<Recepti
     return slidingWindow(node, inShape(0), input(0));
   case OpKind::ConvTranspose1d:
   case OpKind::ConvTranspose2d:
-    return transposedWindow(node, inShape(0), input(0));
+    return withResidual(graph, node, transposedWindow(node, inShape(0), input(0)), fs);
+  case OpKind::Interleave:
+    return interleave(graph, node, fs);
+  case OpKind::ResizeArgMax: {
+    Shape resized = inShape(0);
+    const bool keep = node.attrs.getBool("keepdims");
+    for (size_t d = 2; d < resized.size(); ++d) resized[d] = node.type.shape[keep ? d : d - 1];
+    return resize(node, inShape(0), resized, input(0));
+  }
   case OpKind::BatchNorm:
   case OpKind::Bias:
   case OpKind::Relu:

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "ir/Error.h"
+#include "ir/Epilogue.h"
 #include "reference/Kernels.h"
 
 namespace atrous {
@@ -79,13 +80,20 @@ private:
 Tensor evaluate(const Graph &graph, const Node &node, const std::vector<const Tensor *> &in,
                 const Weights &weights) {
   NodeParams params(graph, node, weights);
+  // Accumulating ops compute their accumulator, then the fused epilogue.
+  Node accumulator = node;
+  accumulator.type = accumulatorType(node);
+  const Tensor *residual = hasResidual(node) ? in.back() : nullptr;
   switch (node.op) {
   case OpKind::Conv1d:
   case OpKind::Conv2d:
-    return conv(node, *in[0], params.get("weight"), params.find("bias"));
+    return epilogue(node, conv(accumulator, *in[0], params.get("weight"), params.find("bias")),
+                    residual);
   case OpKind::ConvTranspose1d:
   case OpKind::ConvTranspose2d:
-    return convTranspose(node, *in[0], params.get("weight"), params.find("bias"));
+    return epilogue(node,
+                    convTranspose(accumulator, *in[0], params.get("weight"), params.find("bias")),
+                    residual);
   case OpKind::BatchNorm:
     return batchNorm(node, *in[0], params.get("weight"), params.get("bias"),
                      params.get("running_mean"), params.get("running_var"));
@@ -124,7 +132,12 @@ Tensor evaluate(const Graph &graph, const Node &node, const std::vector<const Te
   case OpKind::Flatten:
     return reshape(node, *in[0]);
   case OpKind::Linear:
-    return linear(node, *in[0], params.get("weight"), params.find("bias"));
+    return epilogue(node, linear(accumulator, *in[0], params.get("weight"), params.find("bias")),
+                    residual);
+  case OpKind::Interleave:
+    return interleave(node, in);
+  case OpKind::ResizeArgMax:
+    return resizeArgMax(node, *in[0]);
   case OpKind::Input:
     break;
   }

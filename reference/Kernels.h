@@ -54,4 +54,12 @@ Tensor argmax(const Node &node, const Tensor &x);
 // Linear.cpp
 Tensor linear(const Node &node, const Tensor &x, const Tensor &weight, const Tensor *bias);
 
+// Epilogue.cpp: the fused epilogue of conv, conv_transpose and linear,
+// applied to their accumulator `z` (ir/Epilogue.h).
+Tensor epilogue(const Node &node, Tensor z, const Tensor *residual);
+
+// Interleave.cpp: interleave, and the fused resize_argmax.
+Tensor interleave(const Node &node, const std::vector<const Tensor *> &phases);
+Tensor resizeArgMax(const Node &node, const Tensor &x);
+
 } // namespace atrous::reference

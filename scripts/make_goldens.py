@@ -227,6 +227,54 @@ class Model:
         args = [x] + ([("like", like)] if like is not None else [])
         return self.node(name, "resize", args, attrs, t)
 
+    def conv_epilogue(self, name, x, rank, act="none", residual=None, alpha=0.01, **attrs):
+        # The conv's own line is replaced by one carrying the fused epilogue.
+        t = self.conv(name, x, rank, **attrs).t
+        self.lines.pop()
+        if residual is not None:
+            t = t + residual.t
+        if act == "relu":
+            t = F.relu(t)
+        elif act == "leaky_relu":
+            t = F.leaky_relu(t, alpha)
+        elif act == "gated":
+            h = t.shape[1] // 2
+            t = torch.tanh(t[:, :h]) * torch.sigmoid(t[:, h:])
+        full = dict(attrs, act=act)
+        if act == "leaky_relu":
+            full["alpha"] = alpha
+        args = [x] + ([("residual", residual)] if residual is not None else [])
+        return self.node(name, "conv%dd" % rank, args, full, t)
+
+    def interleave(self, name, xs, stride, size):
+        rank = len(size)
+        t = torch.zeros(list(xs[0].t.shape[:2]) + list(size), dtype=torch.float64)
+        for p, x in enumerate(xs):
+            offsets, rest = [], p
+            for d in reversed(range(rank)):
+                offsets.insert(0, rest % stride[d])
+                rest //= stride[d]
+            index = [slice(None), slice(None)]
+            source = [slice(None), slice(None)]
+            for d in range(rank):
+                index.append(slice(offsets[d], None, stride[d]))
+                source.append(slice(0, len(range(offsets[d], size[d], stride[d]))))
+            t[tuple(index)] = x.t[tuple(source)]
+        return self.node(name, "interleave", xs, {"stride": stride, "size": size}, t)
+
+    def resize_argmax(self, name, x, size, **attrs):
+        rank = x.t.dim() - 2
+        mode = attrs.get("mode", "nearest")
+        if mode == "nearest":
+            r = F.interpolate(x.t, size=size, mode="nearest")
+        else:
+            r = F.interpolate(x.t, size=size, mode="linear" if rank == 1 else "bilinear",
+                              align_corners=attrs.get("align_corners", False))
+        top2 = torch.topk(r, 2, 1).values
+        self.argmax_margin = min(self.argmax_margin, (top2.select(1, 0) - top2.select(1, 1)).min().item())
+        t = torch.argmax(r, 1, keepdim=attrs.get("keepdims", True)).int()
+        return self.node(name, "resize_argmax", [x], dict(attrs, size=size), t)
+
     def argmax(self, name, x, **attrs):
         axis = attrs.get("axis", 1)
         top2 = torch.topk(x.t, 2, axis).values
@@ -647,6 +695,49 @@ def chain_classifier_head(m):
     p = m.pool("p", "avg", c, 2, kernel=3)
     f = m.unary("f", "flatten", p)
     m.output(m.linear("fc", f, out=3))
+
+
+@case
+def conv2d_epilogue_residual_relu(m):
+    x = m.input("x", [1, 3, 7, 6])
+    skip = m.input("skip", [1, 4, 1, 6])
+    m.output(m.conv_epilogue("c", x, 2, act="relu", residual=skip, out=4, kernel=3, dilation=2, pad=2))
+
+
+@case
+def conv2d_epilogue_leaky(m):
+    x = m.input("x", [1, 2, 6, 6])
+    m.output(m.conv_epilogue("c", x, 2, act="leaky_relu", alpha=0.2, out=3, kernel=3, pad=1))
+
+
+@case
+def conv1d_epilogue_gated(m):
+    x = m.input("x", [1, 4, 20])
+    m.output(m.conv_epilogue("c", x, 1, act="gated", out=6, kernel=2, dilation=3, pad="causal"))
+
+
+@case
+def interleave_2d(m):
+    phases = [m.input("p%d" % i, [1, 2, 3, 4]) for i in range(4)]
+    m.output(m.interleave("y", phases, [2, 2], [5, 7]))
+
+
+@case
+def interleave_1d_stride3(m):
+    phases = [m.input("p%d" % i, [1, 2, 4]) for i in range(3)]
+    m.output(m.interleave("y", phases, [3], [11]))
+
+
+@case
+def resize_argmax_bilinear(m):
+    x = m.input("x", [1, 5, 4, 5])
+    m.output(m.resize_argmax("label", x, [9, 11], mode="bilinear", align_corners=True, keepdims=False))
+
+
+@case
+def resize_argmax_nearest_keepdims(m):
+    x = m.input("x", [1, 4, 3, 4])
+    m.output(m.resize_argmax("label", x, [7, 8]))
 
 
 # ----------------------------------------------------------- writing ----

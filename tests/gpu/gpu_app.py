@@ -62,7 +62,7 @@ def build_harness(prefix, runtime, exe, cc=None):
     """Links harness.c with PREFIX.a and the runtime archive into exe."""
     name = model_identifier(prefix)
     cc = cc or os.environ.get("CC", "cc")
-    run([cc, "-O2", "-std=c11", "-Wall", "-Wextra", "-Werror", "-include", prefix + ".h",
+    run([cc, "-O2", "-std=gnu11", "-Wall", "-Wextra", "-Werror", "-include", prefix + ".h",
          "-DATROUS_MODEL=" + name, "-DATROUS_MODEL_UPPER=" + name.upper(), HARNESS,
          prefix + ".a", runtime, "-lpthread", "-ldl", "-lm", "-o", exe],
         "building the harness of " + name)

@@ -4,13 +4,12 @@
    It reads the inputs from .npy files, calls NAME_run_arrays, times the
    calls and writes the outputs as .npy files.
 
-   Build: cc -include DIR/NAME.h -DATROUS_MODEL=NAME -DATROUS_MODEL_UPPER=UPPER
+   Build: cc -std=gnu11 -include DIR/NAME.h -DATROUS_MODEL=NAME -DATROUS_MODEL_UPPER=UPPER
           harness.c DIR/NAME.a atrous_runtime.a -lpthread -ldl -lm
    Usage: harness [-r REPEATS] IN.npy... -- DTYPE:OUT.npy...
           DTYPE is f4 or i4 (the output's element type, from the header).
    Prints "first_ms T" (the first call, with device set-up and kernel
    loading) and "run_ms T" (the median of REPEATS further calls). */
-#define _POSIX_C_SOURCE 199309L
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,7 +36,8 @@ struct port {
   int64_t elements;
 };
 
-#define PORT(kind, KIND, i) {UPPER(_##KIND##i##_RANK), MODEL(_##kind##i##_shape), UPPER(_##KIND##i##_ELEMENTS)}
+#define PORT(kind, KIND, i)                                                                        \
+  { UPPER(_##KIND##i##_RANK), MODEL(_##kind##i##_shape), UPPER(_##KIND##i##_ELEMENTS) }
 
 static const struct port inputs[MAX_PORTS] = {
 #if UPPER(_NUM_INPUTS) > 0
@@ -125,10 +125,12 @@ static float *readNpy(const char *path, const struct port *p) {
     char *end;
     long long dim = strtoll(cursor, &end, 10);
     if (end == cursor) break;
-    if (rank >= p->rank || dim != p->shape[rank]) fail("input shape differs from the model's", path);
+    if (rank >= p->rank || dim != p->shape[rank])
+      fail("input shape differs from the model's", path);
     ++rank;
     cursor = end;
-    while (*cursor == ',' || *cursor == ' ') ++cursor;
+    while (*cursor == ',' || *cursor == ' ')
+      ++cursor;
   }
   if (rank != p->rank) fail("input rank differs from the model's", path);
   free(header);
@@ -225,7 +227,9 @@ int main(int argc, char **argv) {
     printf("run_ms %.3f\n", times[repeats / 2]);
     free(times);
   }
-  for (i = 0; i < nOut; ++i) writeNpy(outPaths[i], outTypes[i], &outputs[i], arrays[nIn + i]);
-  for (i = 0; i < nIn + nOut; ++i) free(arrays[i]);
+  for (i = 0; i < nOut; ++i)
+    writeNpy(outPaths[i], outTypes[i], &outputs[i], arrays[nIn + i]);
+  for (i = 0; i < nIn + nOut; ++i)
+    free(arrays[i]);
   return 0;
 }

@@ -6,7 +6,6 @@
 
 #include <HalideRuntime.h>
 
-#include <cstring>
 #include <string>
 #include <thread>
 
@@ -49,8 +48,7 @@ protected:
   // A dense buffer over `host` with dims given innermost first.
   static halide_buffer_t buffer(void *host, std::vector<halide_dimension_t> &dims,
                                 halide_type_code_t code = halide_type_float) {
-    halide_buffer_t b;
-    std::memset(&b, 0, sizeof b);
+    halide_buffer_t b{};
     b.host = static_cast<uint8_t *>(host);
     b.type.code = code;
     b.type.bits = 32;

@@ -15,6 +15,7 @@
 
 #include <gtest/gtest.h>
 
+#include "codegen/CompiledModel.h"
 #include "frontend/Parser.h"
 #include "frontend/SafeTensors.h"
 #include "frontend/TensorIO.h"
@@ -64,38 +65,39 @@ std::vector<Tensor> readInputs(const fs::path &dir, size_t count) {
   return inputs;
 }
 
-class GoldenTest : public ::testing::TestWithParam<std::string> {};
-
-TEST_P(GoldenTest, ReferenceMatchesPyTorch) {
-  const fs::path dir = goldenDir() / GetParam();
-  Graph graph = parseModelFile((dir / "model.atr").string());
+// One golden case: its model, weights, inputs and PyTorch's output.
+struct GoldenCase {
+  Graph graph;
   Weights weights;
-  if (fs::exists(dir / "weights.safetensors"))
-    weights = readSafeTensors((dir / "weights.safetensors").string());
-  checkWeights(graph, weights);
-  std::vector<Tensor> inputs = readInputs(dir, graph.inputs().size());
-  std::vector<Tensor> outputs = runReference(graph, weights, inputs);
-  ASSERT_EQ(outputs.size(), 1u);
-  const Tensor &got = outputs[0];
-  const std::string expectedPath = (dir / "output.npy").string();
-  const Tensor expected = tensorFromNpy(rt::readNpy(expectedPath), expectedPath);
-  ASSERT_EQ(got.type().str(), expected.type().str());
+  std::vector<Tensor> inputs;
+  Tensor expected;
+};
 
+GoldenCase loadCase(const fs::path &dir) {
+  GoldenCase c;
+  c.graph = parseModelFile((dir / "model.atr").string());
+  if (fs::exists(dir / "weights.safetensors"))
+    c.weights = readSafeTensors((dir / "weights.safetensors").string());
+  checkWeights(c.graph, c.weights);
+  c.inputs = readInputs(dir, c.graph.inputs().size());
+  const std::string expectedPath = (dir / "output.npy").string();
+  c.expected = tensorFromNpy(rt::readNpy(expectedPath), expectedPath);
+  return c;
+}
+
+// Integer outputs must match exactly; float outputs within `relative` of the
+// output's magnitude.
+void expectMatches(const Tensor &got, const Tensor &expected, float relative) {
+  ASSERT_EQ(got.type().str(), expected.type().str());
   if (expected.dtype() == DType::I32) {
     for (int64_t i = 0; i < expected.numel(); ++i)
       ASSERT_EQ(got.i32()[i], expected.i32()[i]) << "at flat index " << i;
     return;
   }
-  // The goldens are computed in float64 from the same f32 values and rounded
-  // once, so the difference is the interpreter's own f32 rounding. The largest
-  // reduction here is a few hundred products of O(1) values (weights are
-  // scaled by 1/sqrt(fan_in)), whose f32 error stays far below 1e-5 relative
-  // to the output's magnitude; a real semantic error (a tap, an index, a
-  // divisor off by one) is orders of magnitude larger.
   float maxAbs = 0;
   for (int64_t i = 0; i < expected.numel(); ++i)
     maxAbs = std::max(maxAbs, std::fabs(expected.f32()[i]));
-  const float tolerance = 1e-5f * std::max(1.0f, maxAbs);
+  const float tolerance = relative * std::max(1.0f, maxAbs);
   float worst = 0;
   int64_t worstAt = 0;
   for (int64_t i = 0; i < expected.numel(); ++i) {
@@ -108,6 +110,32 @@ TEST_P(GoldenTest, ReferenceMatchesPyTorch) {
   }
   EXPECT_LE(worst, tolerance) << "worst at flat index " << worstAt << ": got " << got.f32()[worstAt]
                               << ", PyTorch " << expected.f32()[worstAt];
+}
+
+class GoldenTest : public ::testing::TestWithParam<std::string> {};
+
+// The goldens are computed in float64 from the same f32 values and rounded
+// once, so the difference is the interpreter's own f32 rounding. The largest
+// reduction here is a few hundred products of O(1) values (weights are
+// scaled by 1/sqrt(fan_in)), whose f32 error stays far below 1e-5 relative
+// to the output's magnitude; a real semantic error (a tap, an index, a
+// divisor off by one) is orders of magnitude larger.
+TEST_P(GoldenTest, ReferenceMatchesPyTorch) {
+  GoldenCase c = loadCase(goldenDir() / GetParam());
+  std::vector<Tensor> outputs = runReference(c.graph, c.weights, c.inputs);
+  ASSERT_EQ(outputs.size(), 1u);
+  expectMatches(outputs[0], c.expected, 1e-5f);
+}
+
+// Generated code accumulates in f32 in its own order (vectorized partial
+// sums, tanh and exp from Halide's approximations), so it gets 1e-4: still
+// two orders of magnitude below any real indexing error.
+TEST_P(GoldenTest, GeneratedCodeMatchesPyTorch) {
+  GoldenCase c = loadCase(goldenDir() / GetParam());
+  auto model = codegen::CompiledModel::compile(c.graph, c.weights);
+  std::vector<Tensor> outputs = model->run(c.inputs);
+  ASSERT_EQ(outputs.size(), 1u);
+  expectMatches(outputs[0], c.expected, 1e-4f);
 }
 
 INSTANTIATE_TEST_SUITE_P(Golden, GoldenTest, ::testing::ValuesIn(caseNames()),

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "frontend/Parser.h"
+#include "ir/Weights.h"
 
 namespace atrous::cli {
 
@@ -18,6 +19,15 @@ struct ModelOptions {
   Graph load() const;
 };
 
+struct OptOptions {
+  ModelOptions model;
+  std::string passes;    // a,b,c; empty: the -O level's pipeline
+  std::string level = "2";
+  bool printAfterAll = false;
+  std::vector<std::string> printAfter;
+  bool listPasses = false;
+};
+
 struct RunOptions {
   ModelOptions model;
   std::string weights = "random:0";
@@ -25,6 +35,7 @@ struct RunOptions {
   std::vector<std::string> outputs; // .npy paths, one per model output
   uint64_t inputSeed = 0;
   std::string backend = "halide"; // or "reference"
+  std::string level = "2";        // passes run before the halide backend
   std::string cacheDir;
   int repeat = 1; // runs to time; the first result is the one written
 };
@@ -35,6 +46,7 @@ struct CompileCommandOptions {
   std::string target = "host";
   std::string output; // DIR/NAME
   bool externalWeights = false;
+  std::string level = "2";
   std::string cacheDir;
 };
 
@@ -44,6 +56,9 @@ struct RuntimeOptions {
 };
 
 int checkCommand(const ModelOptions &options);
+int optCommand(const OptOptions &options);
+// Runs the -O level's pipeline ("0" or "2") on a graph and its weights.
+void optimize(Graph &graph, Weights &weights, const std::string &level);
 int printCommand(const ModelOptions &options);
 int runCommand(const RunOptions &options);
 int compileCommand(const CompileCommandOptions &options);

@@ -11,6 +11,7 @@ namespace atrous::cli {
 int compileCommand(const CompileCommandOptions &options) {
   Graph graph = options.model.load();
   Weights weights = loadWeights(graph, options.weights);
+  optimize(graph, weights, options.level);
   codegen::AotOptions aot;
   aot.target = options.target;
   aot.outputPrefix = options.output;

@@ -63,7 +63,10 @@ int runCommand(const RunOptions &options) {
     codegen::CompileOptions compileOptions;
     compileOptions.cacheDir = options.cacheDir;
     rt::Timer compileTimer;
-    compiled = codegen::CompiledModel::compile(graph, weights, compileOptions);
+    Graph optimized = graph;
+    Weights optimizedWeights = weights;
+    optimize(optimized, optimizedWeights, options.level);
+    compiled = codegen::CompiledModel::compile(optimized, optimizedWeights, compileOptions);
     if (options.repeat > 1)
       fmt::print("compiled in {:.2f} s\n", compileTimer.seconds());
     runOnce = [&] { return compiled->run(inputs); };

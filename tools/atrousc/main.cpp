@@ -27,6 +27,19 @@ int main(int argc, char **argv) {
   CLI::App *print = app.add_subcommand("print", "print the verified IR of a model");
   addModelOptions(print, printOpts);
 
+  cli::OptOptions optOpts;
+  CLI::App *opt = app.add_subcommand(
+      "opt", "run graph passes on a model and print the IR (without --passes: the -O pipeline)");
+  opt->add_option("MODEL", optOpts.model.model, "model file (.atr)");
+  opt->add_option("--input-shape", optOpts.model.inputShapes,
+                  "replace an input's shape, e.g. --input-shape x=1x3x65x65 (repeatable)");
+  opt->add_option("--passes", optOpts.passes, "passes to run, in order: a,b,c");
+  opt->add_option("-O", optOpts.level, "the pipeline when --passes is not given: -O0 or -O2")
+      ->check(CLI::IsMember({"0", "2"}));
+  opt->add_flag("--print-after-all", optOpts.printAfterAll, "print the IR after every pass");
+  opt->add_option("--print-after", optOpts.printAfter, "print the IR after the named pass");
+  opt->add_flag("--list-passes", optOpts.listPasses, "list the passes and the -O2 pipeline");
+
   cli::RunOptions runOpts;
   CLI::App *run = app.add_subcommand(
       "run", "run a model: generated code compiled for this machine, or the reference interpreter");
@@ -41,6 +54,8 @@ int main(int argc, char **argv) {
   run->add_option("--backend", runOpts.backend,
                   "halide (generated code, the default) or reference (the interpreter)")
       ->check(CLI::IsMember({"halide", "reference"}));
+  run->add_option("-O", runOpts.level, "passes before the halide backend: -O0 or -O2 (default)")
+      ->check(CLI::IsMember({"0", "2"}));
   run->add_option("--repeat", runOpts.repeat,
                   "run N times and print the latency of each run and their median (default 1)")
       ->check(CLI::Range(1, 100000));
@@ -61,6 +76,8 @@ int main(int argc, char **argv) {
                     "write the weights to DIR/NAME.weights, loaded at run time, instead of "
                     "linking them into the library");
   compile->add_option("--cache-dir", compileOpts.cacheDir, "where compiled groups are kept");
+  compile->add_option("-O", compileOpts.level, "graph passes to run: -O0 or -O2 (default)")
+      ->check(CLI::IsMember({"0", "2"}));
 
   cli::RuntimeOptions runtimeOpts;
   CLI::App *runtime = app.add_subcommand(
@@ -77,6 +94,7 @@ int main(int argc, char **argv) {
   try {
     if (*check) return cli::checkCommand(checkOpts);
     if (*print) return cli::printCommand(printOpts);
+    if (*opt) return cli::optCommand(optOpts);
     if (*run) return cli::runCommand(runOpts);
     if (*compile) return cli::compileCommand(compileOpts);
     if (*runtime) return cli::runtimeCommand(runtimeOpts);

@@ -1,0 +1,119 @@
+// Memory planning by greedy best-fit in decreasing size, the "greedy by size"
+// strategy of TFLite's arena planner and TVM's storage rewrite: lifetimes are
+// step intervals, the largest values are placed first, and each goes into the
+// smallest gap between values it is live together with (or past the last of
+// them). Sizes are multiples of kArenaAlignment, so every offset is aligned.
+#include "passes/MemoryPlan.h"
+
+#include <algorithm>
+#include <limits>
+
+#include "ir/Error.h"
+
+namespace atrous {
+
+uint64_t arenaBytes(const TensorType &type) {
+  const uint64_t bytes =
+      static_cast<uint64_t>(numElements(type.shape)) * static_cast<uint64_t>(dtypeSize(type.dtype));
+  return (bytes + kArenaAlignment - 1) / kArenaAlignment * kArenaAlignment;
+}
+
+namespace {
+
+struct Lifetime {
+  ValueId value;
+  size_t first, last; // steps, inclusive
+  uint64_t bytes;
+  uint64_t offset = 0;
+
+  bool overlaps(const Lifetime &o) const { return first <= o.last && o.first <= last; }
+};
+
+std::string valueName(const Graph &graph, ValueId id) {
+  return "'" + graph.node(id).name + "'";
+}
+
+// The lifetime of every value a step materializes, outside `external`.
+std::vector<Lifetime> lifetimes(const Graph &graph, const std::vector<std::vector<ValueId>> &steps,
+                                const std::set<ValueId> &external) {
+  std::map<ValueId, size_t> producedAt, internalTo, lastUse;
+  for (size_t k = 0; k < steps.size(); ++k) {
+    if (steps[k].empty()) throw Error("memory plan: step " + std::to_string(k) + " is empty");
+    for (size_t j = 0; j + 1 < steps[k].size(); ++j)
+      internalTo[steps[k][j]] = k;
+    producedAt[steps[k].back()] = k;
+    lastUse[steps[k].back()] = k;
+  }
+  for (size_t k = 0; k < steps.size(); ++k) {
+    const std::set<ValueId> members(steps[k].begin(), steps[k].end());
+    for (ValueId id : steps[k])
+      for (ValueId in : graph.node(id).inputs) {
+        if (members.count(in)) continue;
+        if (internalTo.count(in))
+          throw Error("memory plan: step " + std::to_string(k) + " reads " + valueName(graph, in) +
+                      ", internal to step " + std::to_string(internalTo[in]));
+        auto produced = producedAt.find(in);
+        if (produced == producedAt.end()) {
+          if (graph.node(in).op == OpKind::Input || external.count(in)) continue;
+          throw Error("memory plan: step " + std::to_string(k) + " reads " + valueName(graph, in) +
+                      ", which no step produces");
+        }
+        if (produced->second >= k)
+          throw Error("memory plan: step " + std::to_string(k) + " reads " + valueName(graph, in) +
+                      " before step " + std::to_string(produced->second) + " produces it");
+        lastUse[in] = std::max(lastUse[in], k);
+      }
+  }
+  // A graph output kept in the arena lives to the end.
+  for (ValueId out : graph.outputs)
+    if (producedAt.count(out)) lastUse[out] = steps.size() - 1;
+
+  std::vector<Lifetime> result;
+  for (const auto &[value, step] : producedAt)
+    if (!external.count(value))
+      result.push_back({value, step, lastUse[value], arenaBytes(graph.type(value))});
+  return result;
+}
+
+} // namespace
+
+MemoryPlan planMemory(const Graph &graph, const std::vector<std::vector<ValueId>> &steps,
+                      const std::set<ValueId> &external) {
+  std::vector<Lifetime> values = lifetimes(graph, steps, external);
+  std::sort(values.begin(), values.end(), [](const Lifetime &a, const Lifetime &b) {
+    if (a.bytes != b.bytes) return a.bytes > b.bytes;
+    if (a.first != b.first) return a.first < b.first;
+    return a.value < b.value;
+  });
+
+  MemoryPlan plan;
+  std::vector<const Lifetime *> placed;
+  for (Lifetime &v : values) {
+    std::vector<const Lifetime *> live;
+    for (const Lifetime *p : placed)
+      if (p->overlaps(v)) live.push_back(p);
+    std::sort(live.begin(), live.end(),
+              [](const Lifetime *a, const Lifetime *b) { return a->offset < b->offset; });
+    uint64_t end = 0, bestGap = std::numeric_limits<uint64_t>::max();
+    bool found = false;
+    for (const Lifetime *p : live) {
+      if (p->offset > end) {
+        const uint64_t gap = p->offset - end;
+        if (gap >= v.bytes && gap < bestGap) {
+          bestGap = gap;
+          v.offset = end;
+          found = true;
+        }
+      }
+      end = std::max(end, p->offset + p->bytes);
+    }
+    if (!found) v.offset = end;
+    placed.push_back(&v);
+    plan.offset[v.value] = v.offset;
+    plan.peakBytes = std::max(plan.peakBytes, v.offset + v.bytes);
+    plan.totalBytes += v.bytes;
+  }
+  return plan;
+}
+
+} // namespace atrous

@@ -1,0 +1,40 @@
+// Memory planning: where each intermediate value lives in one arena, so that
+// values whose lifetimes do not overlap share bytes and the generated code
+// allocates the peak, not the sum. The code generator reports the peak at
+// compile time.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <set>
+#include <vector>
+
+#include "ir/Graph.h"
+
+namespace atrous {
+
+struct MemoryPlan {
+  std::map<ValueId, uint64_t> offset; // byte offset in the arena of each planned value
+  uint64_t peakBytes = 0;             // the arena size
+  uint64_t totalBytes = 0;            // what the planned values need without reuse
+};
+
+// Every arena allocation is a multiple of this, so offsets are aligned to it.
+constexpr uint64_t kArenaAlignment = 64;
+
+// Bytes a value of `type` takes in the arena: its size rounded up to
+// kArenaAlignment.
+uint64_t arenaBytes(const TensorType &type);
+
+// Plans the arena for running `steps` in order. Each step is a group of node
+// ids computed together, of which only the last is materialized; values in
+// `external` (graph inputs and outputs, which live in caller buffers) get no
+// offset. A materialized value is live from its step to the last step that
+// reads it (a step's inputs and output are live at once, so nothing is
+// computed in place). Offsets come from greedy best-fit by decreasing size.
+// Throws atrous::Error when a step reads a value internal to another step, or
+// a value that no earlier step produced and that is not an input or external.
+MemoryPlan planMemory(const Graph &graph, const std::vector<std::vector<ValueId>> &steps,
+                      const std::set<ValueId> &external);
+
+} // namespace atrous

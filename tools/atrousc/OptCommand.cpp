@@ -1,0 +1,44 @@
+// `atrousc opt`: run named passes (or an -O pipeline) on a model and print the
+// IR, the way LLVM's opt is used to test passes; and the shared helper that
+// runs the -O pipeline before code generation.
+#include <fmt/core.h>
+
+#include <iostream>
+#include <set>
+
+#include "ir/Error.h"
+#include "ir/Printer.h"
+#include "passes/PassManager.h"
+#include "tools/atrousc/Commands.h"
+
+namespace atrous::cli {
+
+void optimize(Graph &graph, Weights &weights, const std::string &level) {
+  runPasses(graph, &weights, pipelinePasses("O" + level));
+}
+
+int optCommand(const OptOptions &options) {
+  if (options.listPasses) {
+    for (const std::string &name : allPassNames())
+      fmt::print("{:<22} {}\n", name, createPass(name)->summary());
+    std::string o2;
+    for (const std::string &name : pipelinePasses("O2")) o2 += (o2.empty() ? "" : ",") + name;
+    fmt::print("-O2: {}\n", o2);
+    return 0;
+  }
+  if (options.model.model.empty()) throw Error("opt needs a MODEL");
+  Graph graph = options.model.load();
+  std::vector<std::string> passes =
+      options.passes.empty() ? pipelinePasses("O" + options.level) : splitPassList(options.passes);
+  PassRunOptions run;
+  run.printAfterAll = options.printAfterAll;
+  run.printAfter.insert(options.printAfter.begin(), options.printAfter.end());
+  run.out = &std::cout;
+  for (const std::string &name : run.printAfter)
+    if (!createPass(name)) throw Error("--print-after: unknown pass '" + name + "'");
+  runPasses(graph, nullptr, passes, run);
+  if (!run.printAfterAll) fmt::print("{}", printGraph(graph));
+  return 0;
+}
+
+} // namespace atrous::cli
