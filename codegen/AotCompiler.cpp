@@ -24,8 +24,9 @@ AotResult compileModel(const Graph &graph, const Weights &weights, const AotOpti
   fs::path work = dir / (name + ".objects");
   fs::remove_all(work);
 
-  ModelObjects objs = buildModelObjects(graph, weights, target, name, work.string(),
-                                        options.externalWeights, options.cacheDir);
+  ModelObjects objs =
+      buildModelObjects(graph, weights, target, name, work.string(), options.externalWeights,
+                        options.cacheDir, options.fuseGroups, options.outputNames);
   AotResult result;
   result.library = (dir / (objs.name + ".a")).string();
   result.header = (dir / (objs.name + ".h")).string();
@@ -38,8 +39,8 @@ AotResult compileModel(const Graph &graph, const Weights &weights, const AotOpti
   fs::remove_all(work);
   result.groups = objs.groups;
   result.intermediateBytes = objs.intermediateBytes;
-  result.seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  result.unsharedIntermediateBytes = objs.unsharedIntermediateBytes;
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return result;
 }
 

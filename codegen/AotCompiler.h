@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "ir/Graph.h"
 #include "ir/Weights.h"
@@ -15,15 +16,19 @@ namespace atrous::codegen {
 
 struct AotOptions {
   std::string target = "host";
-  std::string outputPrefix; // DIR/NAME: writes DIR/NAME.a and DIR/NAME.h
+  std::string outputPrefix;     // DIR/NAME: writes DIR/NAME.a and DIR/NAME.h
   bool externalWeights = false; // also writes DIR/NAME.weights
   std::string cacheDir;         // as CompileOptions::cacheDir
+  // The outputs' names as the user wrote them, for the C API (passes may
+  // rename the nodes that compute them).
+  std::vector<std::string> outputNames;
+  bool fuseGroups = true; // one pipeline per fused group, or per node
 };
 
 struct AotResult {
   std::string library, header, weightsFile;
   int groups = 0;
-  uint64_t intermediateBytes = 0;
+  uint64_t intermediateBytes = 0, unsharedIntermediateBytes = 0;
   double seconds = 0;
 };
 

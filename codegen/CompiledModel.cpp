@@ -58,12 +58,12 @@ std::unique_ptr<CompiledModel> CompiledModel::compile(const Graph &graph, const 
   static std::atomic<int> counter{0};
   std::unique_ptr<CompiledModel> model(new CompiledModel());
   model->graph_ = graph;
-  fs::path work = fs::path(cacheDir) / "work" /
-                  (std::to_string(getpid()) + "-" + std::to_string(counter++));
+  fs::path work =
+      fs::path(cacheDir) / "work" / (std::to_string(getpid()) + "-" + std::to_string(counter++));
   fs::remove_all(work);
   model->tempDir_ = work.string();
-  ModelObjects objs =
-      buildModelObjects(graph, weights, target, "model", work.string(), false, cacheDir);
+  ModelObjects objs = buildModelObjects(graph, weights, target, "model", work.string(), false,
+                                        cacheDir, options.fuseGroups);
   fs::path so = work / "model.so";
   linkShared(objs.objects, so.string());
   model->library_ = dlopen(so.c_str(), RTLD_NOW | RTLD_LOCAL);
@@ -94,13 +94,15 @@ std::vector<Tensor> CompiledModel::run(const std::vector<Tensor> &inputs) const 
   std::vector<void *> arrays;
   for (size_t i = 0; i < ids.size(); ++i) {
     if (inputs[i].type() != graph_.type(ids[i]))
-      throw Error("input '" + graph_.node(ids[i]).name + "' expects " +
-                  graph_.type(ids[i]).str() + ", got " + inputs[i].type().str());
+      throw Error("input '" + graph_.node(ids[i]).name + "' expects " + graph_.type(ids[i]).str() +
+                  ", got " + inputs[i].type().str());
     arrays.push_back(const_cast<void *>(inputs[i].raw()));
   }
   std::vector<Tensor> outputs;
-  for (ValueId out : graph_.outputs) outputs.emplace_back(graph_.type(out));
-  for (Tensor &t : outputs) arrays.push_back(t.raw());
+  for (ValueId out : graph_.outputs)
+    outputs.emplace_back(graph_.type(out));
+  for (Tensor &t : outputs)
+    arrays.push_back(t.raw());
   if (runArrays_(arrays.data()) != 0)
     throw Error("generated code for '" + graph_.name + "' failed: " + lastError_());
   return outputs;

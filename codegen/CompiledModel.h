@@ -21,6 +21,7 @@ struct CompileOptions {
   // Where compiled groups and runtimes are kept between runs. Empty: the
   // ATROUS_CACHE_DIR environment variable, else ~/.cache/atrous.
   std::string cacheDir;
+  bool fuseGroups = true; // one pipeline per fused group, or per node
 };
 
 class CompiledModel {

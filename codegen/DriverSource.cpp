@@ -6,17 +6,21 @@
 #include <set>
 
 #include "ir/Weights.h"
+#include "passes/MemoryPlan.h"
 
 namespace atrous::codegen {
 
 namespace {
 
 std::string upper(std::string s) {
-  for (char &c : s) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  for (char &c : s)
+    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return s;
 }
 
-std::string cType(DType t) { return t == DType::I32 ? "int32_t" : "float"; }
+std::string cType(DType t) {
+  return t == DType::I32 ? "int32_t" : "float";
+}
 
 // Halide-order dims {min, extent, stride, flags} of a dense value.
 std::string dimsInitializer(const Shape &shape) {
@@ -33,7 +37,8 @@ std::string dimsInitializer(const Shape &shape) {
 
 std::string shapeInitializer(const Shape &shape) {
   std::string s = "{";
-  for (size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
+  for (size_t i = 0; i < shape.size(); ++i)
+    s += (i ? ", " : "") + std::to_string(shape[i]);
   return s + "}";
 }
 
@@ -53,53 +58,78 @@ uint64_t byteSize(const TensorType &t) {
 // Where each value lives during a call: a caller's input or output buffer,
 // or a slice of the intermediate arena.
 struct Storage {
-  std::map<ValueId, std::string> buffer;  // value -> C expression of its halide_buffer_t *
+  std::map<ValueId, std::string> buffer;   // value -> C expression of its halide_buffer_t *
   std::map<ValueId, uint64_t> arenaOffset; // intermediates only
-  uint64_t arenaBytes = 0;
+  uint64_t arenaBytes = 0;                 // the arena, with reuse
+  uint64_t unsharedBytes = 0;              // what the intermediates would need without reuse
 };
 
 Storage planStorage(const DriverSpec &spec) {
   const Graph &g = *spec.graph;
   Storage s;
   std::vector<ValueId> inputs = g.inputs();
-  for (size_t i = 0; i < inputs.size(); ++i) s.buffer[inputs[i]] = "ins[" + std::to_string(i) + "]";
-  for (size_t j = 0; j < g.outputs.size(); ++j)
+  std::set<ValueId> external(inputs.begin(), inputs.end());
+  for (size_t i = 0; i < inputs.size(); ++i)
+    s.buffer[inputs[i]] = "ins[" + std::to_string(i) + "]";
+  for (size_t j = 0; j < g.outputs.size(); ++j) {
+    external.insert(g.outputs[j]);
     if (!s.buffer.count(g.outputs[j])) s.buffer[g.outputs[j]] = "outs[" + std::to_string(j) + "]";
-  for (const Group &group : spec.groups) {
-    ValueId v = group.output();
-    if (s.buffer.count(v)) continue;
-    s.arenaOffset[v] = s.arenaBytes;
-    s.buffer[v] = "&v" + std::to_string(v);
-    s.arenaBytes += (byteSize(g.type(v)) + 63) / 64 * 64;
   }
+  // Intermediates share one arena; values whose lifetimes do not overlap
+  // reuse the same bytes (passes/MemoryPlan.h).
+  std::vector<std::vector<ValueId>> steps;
+  for (const Group &group : spec.groups)
+    steps.push_back(group.nodes);
+  MemoryPlan plan = planMemory(g, steps, external);
+  for (const auto &[v, offset] : plan.offset) {
+    s.arenaOffset[v] = offset;
+    s.buffer[v] = "&v" + std::to_string(v);
+  }
+  s.arenaBytes = plan.peakBytes;
+  s.unsharedBytes = plan.totalBytes;
   return s;
+}
+
+// The weights a group's function takes, in argument order.
+std::vector<ParamSpec> groupParams(const Graph &g, const Group &group) {
+  std::vector<ParamSpec> params;
+  for (ValueId id : group.nodes) {
+    std::vector<ParamSpec> p = paramSpecs(g, g.node(id));
+    params.insert(params.end(), p.begin(), p.end());
+  }
+  return params;
 }
 
 bool isCKeyword(const std::string &s) {
   static const std::set<std::string> keywords = {
-      "auto",     "break",    "case",     "char",   "const",    "continue", "default",
-      "do",       "double",   "else",     "enum",   "extern",   "float",    "for",
-      "goto",     "if",       "inline",   "int",    "long",     "register", "restrict",
-      "return",   "short",    "signed",   "sizeof", "static",   "struct",   "switch",
-      "typedef",  "union",    "unsigned", "void",   "volatile", "while",    "_Bool",
-      "_Complex", "_Alignas", "_Atomic",  "_Noreturn", "_Thread_local", "bool", "true", "false"};
+      "auto",     "break",    "case",     "char",      "const",         "continue", "default",
+      "do",       "double",   "else",     "enum",      "extern",        "float",    "for",
+      "goto",     "if",       "inline",   "int",       "long",          "register", "restrict",
+      "return",   "short",    "signed",   "sizeof",    "static",        "struct",   "switch",
+      "typedef",  "union",    "unsigned", "void",      "volatile",      "while",    "_Bool",
+      "_Complex", "_Alignas", "_Atomic",  "_Noreturn", "_Thread_local", "bool",     "true",
+      "false"};
   return keywords.count(s) != 0;
 }
 
 // Readable, distinct C parameter names for the header's prototypes: inputs
 // then outputs, outputs suffixed with _out. The driver's definitions use
 // their own fixed names, so these can never clash with its locals.
-std::vector<std::string> headerParamNames(const Graph &g) {
+std::vector<std::string> headerParamNames(const DriverSpec &spec) {
+  const Graph &g = *spec.graph;
   std::vector<std::string> names;
   std::set<std::string> used;
   auto add = [&](std::string n) {
     if (isCKeyword(n)) n += "_";
     std::string unique = n;
-    for (int k = 2; !used.insert(unique).second; ++k) unique = n + std::to_string(k);
+    for (int k = 2; !used.insert(unique).second; ++k)
+      unique = n + std::to_string(k);
     names.push_back(unique);
   };
-  for (ValueId v : g.inputs()) add(cIdentifierFor(g.node(v).name));
-  for (ValueId v : g.outputs) add(cIdentifierFor(g.node(v).name) + "_out");
+  for (ValueId v : g.inputs())
+    add(cIdentifierFor(g.node(v).name));
+  for (size_t j = 0; j < g.outputs.size(); ++j)
+    add(cIdentifierFor(spec.outputName(j)) + "_out");
   return names;
 }
 
@@ -107,12 +137,23 @@ std::vector<std::string> headerParamNames(const Graph &g) {
 
 std::string cIdentifierFor(const std::string &name) {
   std::string s;
-  for (char c : name) s += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+  for (char c : name)
+    s += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
   if (s.empty() || std::isdigit(static_cast<unsigned char>(s[0]))) s = "m_" + s;
   return s;
 }
 
-uint64_t intermediateBytes(const DriverSpec &spec) { return planStorage(spec).arenaBytes; }
+const std::string &DriverSpec::outputName(size_t j) const {
+  return j < outputNames.size() ? outputNames[j] : graph->node(graph->outputs[j]).name;
+}
+
+uint64_t intermediateBytes(const DriverSpec &spec) {
+  return planStorage(spec).arenaBytes;
+}
+
+uint64_t unsharedIntermediateBytes(const DriverSpec &spec) {
+  return planStorage(spec).unsharedBytes;
+}
 
 std::string generateHeader(const DriverSpec &spec) {
   const Graph &g = *spec.graph;
@@ -130,26 +171,30 @@ std::string generateHeader(const DriverSpec &spec) {
        "#define ATROUS_ERROR_WEIGHTS (-4)\n#define ATROUS_ERROR_HALIDE (-5)\n#endif\n\n";
   h += "#define " + M + "_NUM_INPUTS " + std::to_string(inputs.size()) + "\n";
   h += "#define " + M + "_NUM_OUTPUTS " + std::to_string(g.outputs.size()) + "\n";
-  auto describe = [&](const char *kind, const char *KIND, size_t i, ValueId v) {
+  auto describe = [&](const char *kind, const char *KIND, size_t i, ValueId v,
+                      const std::string &name) {
     const TensorType &t = g.type(v);
     std::string tag = std::string(KIND) + std::to_string(i);
-    h += "/* " + std::string(kind) + " " + std::to_string(i) + " `" + g.node(v).name + "`: " +
-         t.str() + " */\n";
+    h += "/* " + std::string(kind) + " " + std::to_string(i) + " `" + name + "`: " + t.str() +
+         " */\n";
     h += "#define " + M + "_" + tag + "_RANK " + std::to_string(t.rank()) + "\n";
     h += "#define " + M + "_" + tag + "_ELEMENTS " + std::to_string(numElements(t.shape)) + "\n";
+    h += "#define " + M + "_" + tag + "_IS_INT32 " + (t.dtype == DType::I32 ? "1" : "0") + "\n";
     h += "static const int64_t " + m + "_" + kind + std::to_string(i) + "_shape[" +
          std::to_string(t.rank()) + "] = " + shapeInitializer(t.shape) + ";\n";
   };
-  for (size_t i = 0; i < inputs.size(); ++i) describe("input", "INPUT", i, inputs[i]);
-  for (size_t j = 0; j < g.outputs.size(); ++j) describe("output", "OUTPUT", j, g.outputs[j]);
+  for (size_t i = 0; i < inputs.size(); ++i)
+    describe("input", "INPUT", i, inputs[i], g.node(inputs[i]).name);
+  for (size_t j = 0; j < g.outputs.size(); ++j)
+    describe("output", "OUTPUT", j, g.outputs[j], spec.outputName(j));
   h += "/* bytes of intermediate values one call allocates */\n";
   h += "#define " + M + "_INTERMEDIATE_BYTES " + std::to_string(intermediateBytes(spec)) + "\n\n";
 
   std::string arrays, buffers;
-  std::vector<std::string> names = headerParamNames(g);
+  std::vector<std::string> names = headerParamNames(spec);
   for (size_t i = 0; i < inputs.size(); ++i) {
-    arrays += (i ? ", " : "") + std::string("const ") + cType(g.type(inputs[i]).dtype) + " *" +
-              names[i];
+    arrays +=
+        (i ? ", " : "") + std::string("const ") + cType(g.type(inputs[i]).dtype) + " *" + names[i];
     buffers += (i ? ", " : "") + std::string("struct halide_buffer_t *") + names[i];
   }
   for (size_t j = 0; j < g.outputs.size(); ++j) {
@@ -169,7 +214,8 @@ std::string generateHeader(const DriverSpec &spec) {
   h += "const char *" + m + "_last_error(void);\n";
   if (spec.externalWeights)
     h += "/* Loads the packed weights file written beside the library; call once\n"
-         "   before the first run. */\nint " + m + "_load_weights(const char *path);\n";
+         "   before the first run. */\nint " +
+         m + "_load_weights(const char *path);\n";
   h += "\n#ifdef __cplusplus\n}\n#endif\n\n#endif\n";
   return h;
 }
@@ -204,9 +250,10 @@ std::string generateDriver(const DriverSpec &spec) {
   for (size_t i = 0; i < spec.groups.size(); ++i) {
     const Group &grp = spec.groups[i];
     if (!declared.insert(spec.objects[i].functionName).second) continue;
-    size_t args = grp.inputs.size() + paramSpecs(g, g.node(grp.output())).size() + 1;
+    size_t args = grp.inputs.size() + groupParams(g, grp).size() + 1;
     std::string decl = "int " + spec.objects[i].functionName + "(void *";
-    for (size_t a = 0; a < args; ++a) decl += ", struct halide_buffer_t *";
+    for (size_t a = 0; a < args; ++a)
+      decl += ", struct halide_buffer_t *";
     c += decl + ");\n";
   }
   c += "\n";
@@ -215,29 +262,47 @@ std::string generateDriver(const DriverSpec &spec) {
   const WeightsBlob &blob = *spec.weights;
   if (spec.externalWeights) {
     c += "static unsigned char *" + m + "_weights_data;\n";
-    c += "int " + m + "_load_weights(const char *path) {\n"
-         "  unsigned char header[64];\n  unsigned long long fields[3];\n  FILE *f;\n"
-         "  unsigned char *data;\n"
-         "  if (!path) { snprintf(" + m + "_error, sizeof " + m + "_error, \"weights path is NULL\"); "
-         "return ATROUS_ERROR_NULL_POINTER; }\n"
-         "  f = fopen(path, \"rb\");\n"
-         "  if (!f) { snprintf(" + m + "_error, sizeof " + m + "_error, \"cannot open %s\", path); "
-         "return ATROUS_ERROR_WEIGHTS; }\n"
-         "  if (fread(header, 1, 64, f) != 64 || memcpy(fields, header + 8, sizeof fields) == 0 ||\n"
-         "      header[0] != 'A' || header[7] != '1' || fields[0] != " +
-         std::to_string(blob.fingerprint) + "ull || fields[1] != " +
-         std::to_string(blob.data.size()) + "ull) {\n"
-         "    fclose(f);\n    snprintf(" + m + "_error, sizeof " + m + "_error, "
-         "\"%s is not the weights file of model " + g.name + "\", path);\n"
-         "    return ATROUS_ERROR_WEIGHTS;\n  }\n"
-         "  data = (unsigned char *)malloc(" + std::to_string(blob.data.size()) + ");\n"
-         "  if (!data) { fclose(f); return ATROUS_ERROR_OUT_OF_MEMORY; }\n"
-         "  if (fread(data, 1, " + std::to_string(blob.data.size()) + ", f) != " +
-         std::to_string(blob.data.size()) + ") {\n"
-         "    free(data);\n    fclose(f);\n    snprintf(" + m + "_error, sizeof " + m + "_error, "
-         "\"%s is truncated\", path);\n    return ATROUS_ERROR_WEIGHTS;\n  }\n"
-         "  fclose(f);\n  free(" + m + "_weights_data);\n  " + m + "_weights_data = data;\n"
-         "  return ATROUS_OK;\n}\n\n";
+    c +=
+        "int " + m +
+        "_load_weights(const char *path) {\n"
+        "  unsigned char header[64];\n  unsigned long long fields[3];\n  FILE *f;\n"
+        "  unsigned char *data;\n"
+        "  if (!path) { snprintf(" +
+        m + "_error, sizeof " + m +
+        "_error, \"weights path is NULL\"); "
+        "return ATROUS_ERROR_NULL_POINTER; }\n"
+        "  f = fopen(path, \"rb\");\n"
+        "  if (!f) { snprintf(" +
+        m + "_error, sizeof " + m +
+        "_error, \"cannot open %s\", path); "
+        "return ATROUS_ERROR_WEIGHTS; }\n"
+        "  if (fread(header, 1, 64, f) != 64 || memcpy(fields, header + 8, sizeof fields) == 0 ||\n"
+        "      header[0] != 'A' || header[7] != '1' || fields[0] != " +
+        std::to_string(blob.fingerprint) +
+        "ull || fields[1] != " + std::to_string(blob.data.size()) +
+        "ull) {\n"
+        "    fclose(f);\n    snprintf(" +
+        m + "_error, sizeof " + m +
+        "_error, "
+        "\"%s is not the weights file of model " +
+        g.name +
+        "\", path);\n"
+        "    return ATROUS_ERROR_WEIGHTS;\n  }\n"
+        "  data = (unsigned char *)malloc(" +
+        std::to_string(blob.data.size()) +
+        ");\n"
+        "  if (!data) { fclose(f); return ATROUS_ERROR_OUT_OF_MEMORY; }\n"
+        "  if (fread(data, 1, " +
+        std::to_string(blob.data.size()) + ", f) != " + std::to_string(blob.data.size()) +
+        ") {\n"
+        "    free(data);\n    fclose(f);\n    snprintf(" +
+        m + "_error, sizeof " + m +
+        "_error, "
+        "\"%s is truncated\", path);\n    return ATROUS_ERROR_WEIGHTS;\n  }\n"
+        "  fclose(f);\n  free(" +
+        m + "_weights_data);\n  " + m +
+        "_weights_data = data;\n"
+        "  return ATROUS_OK;\n}\n\n";
   } else {
     c += "extern const unsigned char " + m + "_weights_data[];\n\n";
   }
@@ -245,13 +310,14 @@ std::string generateDriver(const DriverSpec &spec) {
   // Static dims of every buffer the driver builds.
   for (size_t i = 0; i < g.nodes.size(); ++i)
     if (g.type(static_cast<ValueId>(i)).rank() > 0)
-      c += "static const halide_dimension_t " + m + "_dims_v" + std::to_string(i) + "[] = " +
-           dimsInitializer(g.type(static_cast<ValueId>(i)).shape) + ";\n";
+      c += "static const halide_dimension_t " + m + "_dims_v" + std::to_string(i) +
+           "[] = " + dimsInitializer(g.type(static_cast<ValueId>(i)).shape) + ";\n";
   for (size_t p = 0; p < blob.specs.size(); ++p)
-    c += "static const halide_dimension_t " + m + "_dims_w" + std::to_string(p) + "[] = " +
-         dimsInitializer(blob.specs[p].type.shape) + ";\n";
+    c += "static const halide_dimension_t " + m + "_dims_w" + std::to_string(p) +
+         "[] = " + dimsInitializer(blob.specs[p].type.shape) + ";\n";
   c += "\n";
-  c += "static void " + m + "_buffer(halide_buffer_t *b, const void *host, const halide_dimension_t "
+  c += "static void " + m +
+       "_buffer(halide_buffer_t *b, const void *host, const halide_dimension_t "
        "*dims, int rank, int is_int) {\n"
        "  memset(b, 0, sizeof *b);\n  b->host = (uint8_t *)host;\n"
        "  b->type.code = is_int ? halide_type_int : halide_type_float;\n"
@@ -261,25 +327,36 @@ std::string generateDriver(const DriverSpec &spec) {
   c += "}\n\n";
 
   // Checks a caller's buffer against the model's type and shape.
-  c += "static int " + m + "_check(const halide_buffer_t *b, const char *what, const "
+  c += "static int " + m +
+       "_check(const halide_buffer_t *b, const char *what, const "
        "halide_dimension_t *dims, int rank, int is_int) {\n"
        "  int d;\n"
-       "  if (!b) { snprintf(" + m + "_error, sizeof " + m + "_error, \"%s is NULL\", what); "
+       "  if (!b) { snprintf(" +
+       m + "_error, sizeof " + m +
+       "_error, \"%s is NULL\", what); "
        "return ATROUS_ERROR_NULL_POINTER; }\n"
-       "  if (!b->host) { snprintf(" + m + "_error, sizeof " + m + "_error, \"%s has no host "
+       "  if (!b->host) { snprintf(" +
+       m + "_error, sizeof " + m +
+       "_error, \"%s has no host "
        "memory\", what); return ATROUS_ERROR_NULL_POINTER; }\n"
        "  if (b->type.code != (is_int ? halide_type_int : halide_type_float) || b->type.bits != 32 "
        "|| b->type.lanes != 1) {\n"
-       "    snprintf(" + m + "_error, sizeof " + m + "_error, \"%s has the wrong element type, "
+       "    snprintf(" +
+       m + "_error, sizeof " + m +
+       "_error, \"%s has the wrong element type, "
        "expected %s\", what, is_int ? \"int32\" : \"float32\");\n"
        "    return ATROUS_ERROR_BAD_BUFFER;\n  }\n"
        "  if (b->dimensions != rank) {\n"
-       "    snprintf(" + m + "_error, sizeof " + m + "_error, \"%s has %d dimensions, expected "
+       "    snprintf(" +
+       m + "_error, sizeof " + m +
+       "_error, \"%s has %d dimensions, expected "
        "%d\", what, b->dimensions, rank);\n    return ATROUS_ERROR_BAD_BUFFER;\n  }\n"
        "  for (d = 0; d < rank; ++d) {\n"
        "    if (b->dim[d].min != 0 || b->dim[d].extent != dims[d].extent || b->dim[d].stride != "
        "dims[d].stride) {\n"
-       "      snprintf(" + m + "_error, sizeof " + m + "_error, \"%s: dimension %d (innermost "
+       "      snprintf(" +
+       m + "_error, sizeof " + m +
+       "_error, \"%s: dimension %d (innermost "
        "first) has min %d, extent %d, stride %d; expected 0, %d, %d\", what, d, b->dim[d].min, "
        "b->dim[d].extent, b->dim[d].stride, dims[d].extent, dims[d].stride);\n"
        "      return ATROUS_ERROR_BAD_BUFFER;\n    }\n  }\n  return ATROUS_OK;\n}\n\n";
@@ -289,25 +366,31 @@ std::string generateDriver(const DriverSpec &spec) {
   c += "  struct atrous_call_context ctx;\n  int rc = 0;\n";
   c += "  const unsigned char *w = " + m + "_weights_data;\n";
   c += "  unsigned char *arena_base = 0, *arena = 0;\n";
-  for (const auto &[v, off] : storage.arenaOffset) c += "  halide_buffer_t v" + std::to_string(v) + ";\n";
-  for (size_t p = 0; p < blob.specs.size(); ++p) c += "  halide_buffer_t w" + std::to_string(p) + ";\n";
+  for (const auto &[v, off] : storage.arenaOffset)
+    c += "  halide_buffer_t v" + std::to_string(v) + ";\n";
+  for (size_t p = 0; p < blob.specs.size(); ++p)
+    c += "  halide_buffer_t w" + std::to_string(p) + ";\n";
   c += "  (void)ins;\n  (void)outs;\n  (void)w;\n  ctx.message[0] = 0;\n";
   if (spec.externalWeights)
-    c += "  if (!w) { snprintf(" + m + "_error, sizeof " + m + "_error, \"weights are not loaded: "
-         "call " + m + "_load_weights first\"); return ATROUS_ERROR_WEIGHTS; }\n";
+    c += "  if (!w) { snprintf(" + m + "_error, sizeof " + m +
+         "_error, \"weights are not loaded: "
+         "call " +
+         m + "_load_weights first\"); return ATROUS_ERROR_WEIGHTS; }\n";
   c += "  halide_set_error_handler(atrous_halide_error);\n";
   if (storage.arenaBytes > 0) {
-    c += "  arena_base = (unsigned char *)malloc(" + std::to_string(storage.arenaBytes) + "ull + 64);\n";
-    c += "  if (!arena_base) { snprintf(" + m + "_error, sizeof " + m + "_error, \"out of memory "
-         "(%llu bytes of intermediates)\", " + std::to_string(storage.arenaBytes) +
-         "ull); return ATROUS_ERROR_OUT_OF_MEMORY; }\n";
+    c += "  arena_base = (unsigned char *)malloc(" + std::to_string(storage.arenaBytes) +
+         "ull + 64);\n";
+    c += "  if (!arena_base) { snprintf(" + m + "_error, sizeof " + m +
+         "_error, \"out of memory "
+         "(%llu bytes of intermediates)\", " +
+         std::to_string(storage.arenaBytes) + "ull); return ATROUS_ERROR_OUT_OF_MEMORY; }\n";
     c += "  arena = arena_base + (64 - ((size_t)arena_base & 63));\n";
   }
   c += "  (void)arena;\n";
   for (const auto &[v, off] : storage.arenaOffset)
-    c += "  " + m + "_buffer(&v" + std::to_string(v) + ", arena + " + std::to_string(off) + "ull, " +
-         m + "_dims_v" + std::to_string(v) + ", " + std::to_string(g.type(v).rank()) + ", " +
-         (g.type(v).dtype == DType::I32 ? "1" : "0") + ");\n";
+    c += "  " + m + "_buffer(&v" + std::to_string(v) + ", arena + " + std::to_string(off) +
+         "ull, " + m + "_dims_v" + std::to_string(v) + ", " + std::to_string(g.type(v).rank()) +
+         ", " + (g.type(v).dtype == DType::I32 ? "1" : "0") + ");\n";
   std::map<std::string, size_t> weightIndex;
   for (size_t p = 0; p < blob.specs.size(); ++p) {
     weightIndex[blob.specs[p].name] = p;
@@ -319,8 +402,9 @@ std::string generateDriver(const DriverSpec &spec) {
     const Group &grp = spec.groups[i];
     const Node &node = g.node(grp.output());
     std::string call = "  rc = " + spec.objects[i].functionName + "(&ctx";
-    for (ValueId in : grp.inputs) call += ", " + storage.buffer.at(in);
-    for (const ParamSpec &p : paramSpecs(g, node))
+    for (ValueId in : grp.inputs)
+      call += ", " + storage.buffer.at(in);
+    for (const ParamSpec &p : groupParams(g, grp))
       call += ", &w" + std::to_string(weightIndex.at(p.name));
     call += ", " + storage.buffer.at(grp.output()) + ");\n";
     c += call;
@@ -334,14 +418,25 @@ std::string generateDriver(const DriverSpec &spec) {
     std::string src = storage.buffer.at(g.outputs[j]);
     std::string dst = "outs[" + std::to_string(j) + "]";
     if (src == dst) continue;
-    if (spec.gpu) c += "  halide_copy_to_host(&ctx, " + src + ");\n";
+    if (spec.gpu)
+      c += "  if ((rc = halide_copy_to_host(&ctx, " + src +
+           ")) != 0) { rc = ATROUS_ERROR_HALIDE; "
+           "snprintf(" +
+           m + "_error, sizeof " + m +
+           "_error, \"copying an output to the host "
+           "failed: %s\", ctx.message); goto done; }\n";
     c += "  memcpy(" + dst + "->host, (" + src + ")->host, " +
          std::to_string(byteSize(g.type(g.outputs[j]))) + "ull);\n";
   }
   c += "done:\n";
   if (spec.gpu) {
     for (size_t j = 0; j < g.outputs.size(); ++j)
-      c += "  if (rc == 0) halide_copy_to_host(&ctx, outs[" + std::to_string(j) + "]);\n";
+      c += "  if (rc == 0 && halide_copy_to_host(&ctx, outs[" + std::to_string(j) +
+           "]) != 0) {\n"
+           "    rc = ATROUS_ERROR_HALIDE;\n    snprintf(" +
+           m + "_error, sizeof " + m +
+           "_error, "
+           "\"copying an output to the host failed: %s\", ctx.message);\n  }\n";
     for (const auto &[v, off] : storage.arenaOffset)
       c += "  halide_device_free(&ctx, &v" + std::to_string(v) + ");\n";
     for (size_t p = 0; p < blob.specs.size(); ++p)
@@ -358,11 +453,13 @@ std::string generateDriver(const DriverSpec &spec) {
     ValueId v = isInput ? inputs[idx] : g.outputs[idx];
     const TensorType &t = g.type(v);
     std::string name = std::string(isInput ? "atrous_in" : "atrous_out") + std::to_string(idx);
-    std::string what = std::string(isInput ? "input '" : "output '") + g.node(v).name + "'";
+    std::string what = std::string(isInput ? "input '" : "output '") +
+                       (isInput ? g.node(v).name : spec.outputName(idx)) + "'";
     std::string isInt = t.dtype == DType::I32 ? "1" : "0";
     std::string dims = m + "_dims_v" + std::to_string(v);
     std::string slot = std::string(isInput ? "ins[" : "outs[") + std::to_string(idx) + "]";
-    arrayParams += (k ? ", " : "") + std::string(isInput ? "const " : "") + cType(t.dtype) + " *" + name;
+    arrayParams +=
+        (k ? ", " : "") + std::string(isInput ? "const " : "") + cType(t.dtype) + " *" + name;
     bufferParams += (k ? ", " : "") + std::string("struct halide_buffer_t *") + name;
     checks += "  if ((rc = " + m + "_check(" + name + ", " + cString(what) + ", " + dims + ", " +
               std::to_string(t.rank()) + ", " + isInt + ")) != 0) return rc;\n  " + slot + " = " +
@@ -370,13 +467,14 @@ std::string generateDriver(const DriverSpec &spec) {
     wraps += "  if (!" + name + ") { snprintf(" + m + "_error, sizeof " + m + "_error, " +
              cString(what + " is NULL") + "); return ATROUS_ERROR_NULL_POINTER; }\n  " + m +
              "_buffer(&b[" + std::to_string(k) + "], " + name + ", " + dims + ", " +
-             std::to_string(t.rank()) + ", " + isInt + ");\n  " + slot + " = &b[" + std::to_string(k) +
-             "];\n";
+             std::to_string(t.rank()) + ", " + isInt + ");\n  " + slot + " = &b[" +
+             std::to_string(k) + "];\n";
     ptrList += (k ? ", " : "") + std::string("(") + (isInput ? "const " : "") + cType(t.dtype) +
                " *)arrays[" + std::to_string(k) + "]";
     if (spec.gpu) frees += "  halide_device_free(0, &b[" + std::to_string(k) + "]);\n";
   }
-  std::string slots = "  halide_buffer_t *ins[" + std::to_string(std::max<size_t>(1, inputs.size())) +
+  std::string slots = "  halide_buffer_t *ins[" +
+                      std::to_string(std::max<size_t>(1, inputs.size())) +
                       "];\n  halide_buffer_t *outs[" + std::to_string(g.outputs.size()) + "];\n";
   c += "int " + m + "_run_buffers(" + bufferParams + ") {\n" + slots + "  int rc;\n" + checks +
        "  return " + m + "_impl(ins, outs);\n}\n\n";
@@ -384,7 +482,8 @@ std::string generateDriver(const DriverSpec &spec) {
        std::to_string(count) + "];\n  int rc;\n";
   c += wraps + "  rc = " + m + "_impl(ins, outs);\n" + frees + "  return rc;\n}\n\n";
   c += "int " + m + "_run_arrays(void **arrays) {\n";
-  c += "  if (!arrays) { snprintf(" + m + "_error, sizeof " + m + "_error, \"arrays is NULL\"); "
+  c += "  if (!arrays) { snprintf(" + m + "_error, sizeof " + m +
+       "_error, \"arrays is NULL\"); "
        "return ATROUS_ERROR_NULL_POINTER; }\n";
   c += "  return " + m + "_run(" + ptrList + ");\n}\n";
   return c;
@@ -392,10 +491,11 @@ std::string generateDriver(const DriverSpec &spec) {
 
 std::string generateWeightsAssembly(const std::string &modelName, const std::string &blobPath) {
   std::string sym = modelName + "_weights_data";
-  return "/* Weights of model " + modelName + ", generated by atrousc. */\n"
-         "  .section .rodata\n  .balign 64\n  .globl " + sym + "\n  .type " + sym +
-         ", %object\n" + sym + ":\n  .incbin " + cString(blobPath) + "\n  .size " + sym + ", . - " +
-         sym + "\n  .section .note.GNU-stack,\"\",%progbits\n";
+  return "/* Weights of model " + modelName +
+         ", generated by atrousc. */\n"
+         "  .section .rodata\n  .balign 64\n  .globl " +
+         sym + "\n  .type " + sym + ", %object\n" + sym + ":\n  .incbin " + cString(blobPath) +
+         "\n  .size " + sym + ", . - " + sym + "\n  .section .note.GNU-stack,\"\",%progbits\n";
 }
 
 } // namespace atrous::codegen

@@ -22,6 +22,11 @@ struct DriverSpec {
   const WeightsBlob *weights = nullptr;
   bool externalWeights = false;
   bool gpu = false;
+  // The names the user gave the outputs (passes may have renamed the nodes
+  // that compute them); empty: the output nodes' names.
+  std::vector<std::string> outputNames;
+
+  const std::string &outputName(size_t j) const;
 };
 
 // `NAME` made a C identifier.
@@ -33,7 +38,9 @@ std::string generateDriver(const DriverSpec &spec);
 // symbol NAME_weights_data.
 std::string generateWeightsAssembly(const std::string &modelName, const std::string &blobPath);
 
-// Bytes of intermediate values one call of the driver allocates.
+// Bytes of intermediate values one call of the driver allocates (the peak of
+// the memory plan), and what they would take without reusing memory.
 uint64_t intermediateBytes(const DriverSpec &spec);
+uint64_t unsharedIntermediateBytes(const DriverSpec &spec);
 
 } // namespace atrous::codegen

@@ -2,19 +2,33 @@
 
 #include <algorithm>
 
+#include "passes/Grouping.h"
+
 namespace atrous::codegen {
+
+static Group makeGroup(const Graph &graph, std::vector<ValueId> nodes) {
+  Group g;
+  g.nodes = std::move(nodes);
+  for (ValueId id : g.nodes)
+    for (ValueId in : graph.node(id).inputs)
+      if (std::find(g.nodes.begin(), g.nodes.end(), in) == g.nodes.end() &&
+          std::find(g.inputs.begin(), g.inputs.end(), in) == g.inputs.end())
+        g.inputs.push_back(in);
+  return g;
+}
+
+std::vector<Group> fusedGroups(const Graph &graph) {
+  std::vector<Group> groups;
+  for (std::vector<ValueId> &nodes : groupNodes(graph))
+    groups.push_back(makeGroup(graph, std::move(nodes)));
+  return groups;
+}
 
 std::vector<Group> singleNodeGroups(const Graph &graph) {
   std::vector<Group> groups;
-  for (size_t i = 0; i < graph.nodes.size(); ++i) {
-    const Node &n = graph.nodes[i];
-    if (n.op == OpKind::Input) continue;
-    Group g;
-    g.nodes = {static_cast<ValueId>(i)};
-    for (ValueId in : n.inputs)
-      if (std::find(g.inputs.begin(), g.inputs.end(), in) == g.inputs.end()) g.inputs.push_back(in);
-    groups.push_back(std::move(g));
-  }
+  for (size_t i = 0; i < graph.nodes.size(); ++i)
+    if (graph.nodes[i].op != OpKind::Input)
+      groups.push_back(makeGroup(graph, {static_cast<ValueId>(i)}));
   return groups;
 }
 

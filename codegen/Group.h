@@ -1,6 +1,7 @@
-// A group: the nodes that become one Halide pipeline. Until the fusion passes
-// form larger groups, every node that computes something is a group of its
-// own; graph inputs are not groups.
+// A group: the nodes that become one Halide pipeline, as the `group`
+// analysis (passes/Grouping.h) partitions them: an anchor node and the chain
+// of elementwise ops that consume it, inlined into its loops so that only the
+// group's last value is written to memory. Graph inputs are not groups.
 #pragma once
 
 #include <vector>
@@ -16,6 +17,9 @@ struct Group {
   ValueId output() const { return nodes.back(); }
 };
 
+// The groups of `graph` in execution order.
+std::vector<Group> fusedGroups(const Graph &graph);
+// Every computing node a group of its own (-O0 and tests of single ops).
 std::vector<Group> singleNodeGroups(const Graph &graph);
 
 } // namespace atrous::codegen

@@ -82,11 +82,14 @@ Halide::Target groupTarget(const Halide::Target &target) {
 
 std::string resolveCacheDir(const std::string &requested) {
   fs::path dir;
-  if (!requested.empty()) dir = requested;
-  else if (const char *env = std::getenv("ATROUS_CACHE_DIR"); env && *env) dir = env;
+  if (!requested.empty())
+    dir = requested;
+  else if (const char *env = std::getenv("ATROUS_CACHE_DIR"); env && *env)
+    dir = env;
   else if (const char *home = std::getenv("HOME"); home && *home)
     dir = fs::path(home) / ".cache" / "atrous";
-  else dir = "/tmp/atrous-cache";
+  else
+    dir = "/tmp/atrous-cache";
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) throw Error("cannot create the cache directory " + dir.string() + ": " + ec.message());
@@ -122,9 +125,11 @@ std::vector<GroupObject> compileGroups(const Graph &graph, const std::vector<Gro
   };
   size_t workers = std::max(1u, std::min(std::thread::hardware_concurrency(), 8u));
   std::vector<std::thread> pool;
-  for (size_t w = 1; w < workers && w < unique.size(); ++w) pool.emplace_back(worker);
+  for (size_t w = 1; w < workers && w < unique.size(); ++w)
+    pool.emplace_back(worker);
   worker();
-  for (std::thread &t : pool) t.join();
+  for (std::thread &t : pool)
+    t.join();
   if (failure) {
     try {
       std::rethrow_exception(failure);
@@ -132,7 +137,8 @@ std::vector<GroupObject> compileGroups(const Graph &graph, const std::vector<Gro
       throw Error(std::string("Halide could not compile a group: ") + e.what());
     }
   }
-  for (size_t i = 0; i < groups.size(); ++i) objects[i] = objects[firstWith.at(signatures[i])];
+  for (size_t i = 0; i < groups.size(); ++i)
+    objects[i] = objects[firstWith.at(signatures[i])];
   return objects;
 }
 

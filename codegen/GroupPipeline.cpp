@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <map>
 
 #include "codegen/Lowering.h"
 #include "codegen/Schedule.h"
@@ -29,7 +30,8 @@ template <typename Param> void constrainDense(Param p, const Shape &shape) {
 
 std::string cIdentifier(const std::string &name) {
   std::string s;
-  for (char c : name) s += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+  for (char c : name)
+    s += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
   return s;
 }
 
@@ -37,45 +39,56 @@ std::string cIdentifier(const std::string &name) {
 
 GroupPipeline buildGroupPipeline(const Graph &graph, const Group &group,
                                  const Halide::Target &target) {
-  if (group.nodes.size() != 1) throw Error("codegen: only single-node groups are supported");
-  const Node &node = graph.node(group.output());
   GroupPipeline p;
-  NodeOperands ops;
+  std::map<ValueId, LoweredValue> values;
   std::vector<Halide::ImageParam> params;
   for (size_t i = 0; i < group.inputs.size(); ++i) {
     const TensorType &t = graph.type(group.inputs[i]);
     Halide::ImageParam in(halideType(t.dtype), t.rank(), "in" + std::to_string(i));
     constrainDense(in, t.shape);
     params.push_back(in);
+    values.emplace(group.inputs[i], LoweredValue{in, t});
     p.inputValues.push_back(group.inputs[i]);
   }
-  for (ValueId id : node.inputs) {
-    size_t k = static_cast<size_t>(
-        std::find(group.inputs.begin(), group.inputs.end(), id) - group.inputs.begin());
-    ops.inputs.push_back({params[k], graph.type(id)});
+  // The anchor (first node) may accumulate; the chain after it is pure and
+  // inlines into the output's loops.
+  LoweredNode combined;
+  for (ValueId id : group.nodes) {
+    const Node &node = graph.node(id);
+    NodeOperands ops;
+    for (ValueId in : node.inputs)
+      ops.inputs.push_back(values.at(in));
+    for (const ParamSpec &spec : paramSpecs(graph, node)) {
+      Halide::ImageParam w(Halide::Float(32), spec.type.rank(),
+                           "w" + std::to_string(params.size()) + "_" + cIdentifier(spec.suffix));
+      constrainDense(w, spec.type.shape);
+      params.push_back(w);
+      ops.params.emplace(spec.suffix, LoweredValue{w, spec.type});
+      p.weightNames.push_back(spec.name);
+    }
+    LoweredNode lowered = lowerNode(node, ops);
+    if (id == group.nodes.front()) combined.accumulator = lowered.accumulator;
+    combined.shared.insert(combined.shared.end(), lowered.shared.begin(), lowered.shared.end());
+    combined.func = lowered.func;
+    values.emplace(id, LoweredValue{lowered.func, node.type});
   }
-  for (const ParamSpec &spec : paramSpecs(graph, node)) {
-    Halide::ImageParam w(Halide::Float(32), spec.type.rank(), "w_" + cIdentifier(spec.suffix));
-    constrainDense(w, spec.type.shape);
-    params.push_back(w);
-    ops.params.emplace(spec.suffix, LoweredValue{w, spec.type});
-    p.weightNames.push_back(spec.name);
-  }
-  for (const Halide::ImageParam &param : params) p.arguments.push_back(param);
+  for (const Halide::ImageParam &param : params)
+    p.arguments.push_back(param);
 
-  LoweredNode lowered = lowerNode(node, ops);
+  const Node &last = graph.node(group.output());
   Halide::Func out("out");
-  out(halideVars(node.type.rank())) = lowered.func(halideVars(node.type.rank()));
-  constrainDense(out.output_buffer(), node.type.shape);
-  scheduleNode(node, lowered, out, target);
+  out(halideVars(last.type.rank())) = combined.func(halideVars(last.type.rank()));
+  constrainDense(out.output_buffer(), last.type.shape);
+  scheduleGroup(graph.node(group.nodes.front()), last.type, combined, out, target);
   p.output = out;
   return p;
 }
 
 std::string groupSignature(const Graph &graph, const Group &group, const Halide::Target &target) {
-  std::string s = "schedule " + std::to_string(kScheduleVersion) + "\ntarget " +
-                  target.to_string() + "\n";
-  for (ValueId in : group.inputs) s += "in " + graph.type(in).str() + "\n";
+  std::string s =
+      "codegen " + std::to_string(kCodegenVersion) + "\ntarget " + target.to_string() + "\n";
+  for (ValueId in : group.inputs)
+    s += "in " + graph.type(in).str() + "\n";
   // Values are named by position (group input k, group node k), not by id or
   // name, so that equal groups of different models share a signature.
   auto ref = [&](ValueId id) {
@@ -87,8 +100,10 @@ std::string groupSignature(const Graph &graph, const Group &group, const Halide:
   for (ValueId id : group.nodes) {
     const Node &n = graph.node(id);
     s += opName(n.op) + "(";
-    for (ValueId in : n.inputs) s += ref(in) + ",";
-    for (const auto &[k, v] : n.attrs.all()) s += k + "=" + attrValueStr(v) + ",";
+    for (ValueId in : n.inputs)
+      s += ref(in) + ",";
+    for (const auto &[k, v] : n.attrs.all())
+      s += k + "=" + attrValueStr(v) + ",";
     s += ") -> " + n.type.str() + "\n";
   }
   return s;

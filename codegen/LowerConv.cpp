@@ -16,7 +16,8 @@ namespace {
 // The reduction domain over (input channel within the group, taps...).
 RDom channelAndTaps(int64_t channels, const WindowGeometry &g) {
   std::vector<Halide::Range> ranges = {{0, static_cast<int>(channels)}};
-  for (int d = 0; d < g.rank; ++d) ranges.emplace_back(0, static_cast<int>(g.kernel[d]));
+  for (int d = 0; d < g.rank; ++d)
+    ranges.emplace_back(0, static_cast<int>(g.kernel[d]));
   return RDom(ranges);
 }
 
@@ -69,8 +70,8 @@ Func lowerConvTranspose(const Node &node, const NodeOperands &ops) {
   Expr hits = Halide::Internal::const_true();
   for (int d = 0; d < g.rank; ++d) {
     // Output p receives input i through tap t when p = i * stride - pad + t * dilation.
-    Expr num = out[2 + d] + static_cast<int>(g.padBegin[d]) -
-               r[1 + d] * static_cast<int>(g.dilation[d]);
+    Expr num =
+        out[2 + d] + static_cast<int>(g.padBegin[d]) - r[1 + d] * static_cast<int>(g.dilation[d]);
     hits = hits && (num % static_cast<int>(g.stride[d]) == 0);
     src.push_back(num / static_cast<int>(g.stride[d]));
     tap.push_back(r[1 + d]);

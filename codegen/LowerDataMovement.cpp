@@ -56,12 +56,13 @@ Expr pad(const Node &node, const NodeOperands &ops, const std::vector<Expr> &out
                                    ? std::vector<int64_t>(pads.begin(), pads.begin() + spatial)
                                    : perDim(pads, spatial, "pad");
   const std::string &mode = node.attrs.getString("mode");
-  LoweredValue ext = mode == "reflect" ? withMirrorExterior(x)
-                     : mode == "edge"  ? withEdgeExterior(x)
-                                       : withConstantExterior(
-                                            x, static_cast<float>(node.attrs.getFloat("value")));
+  LoweredValue ext =
+      mode == "reflect" ? withMirrorExterior(x)
+      : mode == "edge"  ? withEdgeExterior(x)
+                        : withConstantExterior(x, static_cast<float>(node.attrs.getFloat("value")));
   std::vector<Expr> idx = out;
-  for (int d = 0; d < spatial; ++d) idx[2 + d] = out[2 + d] - static_cast<int>(begin[d]);
+  for (int d = 0; d < spatial; ++d)
+    idx[2 + d] = out[2 + d] - static_cast<int>(begin[d]);
   return ext.at(idx);
 }
 

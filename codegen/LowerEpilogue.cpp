@@ -68,7 +68,8 @@ Func lowerInterleave(const Node &node, const NodeOperands &ops) {
   std::vector<Expr> out = logicalArgs(rank);
   Expr phaseIndex = 0;
   for (int d = 0; d < spatial; ++d)
-    phaseIndex = phaseIndex * static_cast<int>(stride[d]) + out[2 + d] % static_cast<int>(stride[d]);
+    phaseIndex =
+        phaseIndex * static_cast<int>(stride[d]) + out[2 + d] % static_cast<int>(stride[d]);
   Expr value;
   for (size_t p = ops.inputs.size(); p-- > 0;) {
     const LoweredValue &phase = ops.inputs[p];
@@ -76,8 +77,9 @@ Func lowerInterleave(const Node &node, const NodeOperands &ops) {
     for (int d = 0; d < spatial; ++d)
       idx.push_back(Halide::clamp(out[2 + d] / static_cast<int>(stride[d]), 0,
                                   static_cast<int>(phase.dim(2 + d) - 1)));
-    value = value.defined() ? Halide::select(phaseIndex == static_cast<int>(p), phase.at(idx), value)
-                            : phase.at(idx);
+    value = value.defined()
+                ? Halide::select(phaseIndex == static_cast<int>(p), phase.at(idx), value)
+                : phase.at(idx);
   }
   Func f(funcName(node));
   defineLogical(f, rank, value);

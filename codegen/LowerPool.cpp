@@ -17,7 +17,8 @@ Func lowerPool(const Node &node, const NodeOperands &ops) {
   const bool isMax = node.op == OpKind::MaxPool1d || node.op == OpKind::MaxPool2d;
 
   std::vector<Halide::Range> ranges;
-  for (int d = 0; d < g.rank; ++d) ranges.emplace_back(0, static_cast<int>(g.kernel[d]));
+  for (int d = 0; d < g.rank; ++d)
+    ranges.emplace_back(0, static_cast<int>(g.kernel[d]));
   RDom r(ranges);
   std::vector<Expr> out = logicalArgs(rank);
   std::vector<Expr> src = {out[0], out[1]};
@@ -62,7 +63,8 @@ Func lowerGlobalPool(const Node &node, const NodeOperands &ops) {
   RDom r(ranges);
   std::vector<Expr> out = logicalArgs(rank);
   std::vector<Expr> src = {out[0], out[1]};
-  for (int d = 2; d < rank; ++d) src.push_back(r[d - 2]);
+  for (int d = 2; d < rank; ++d)
+    src.push_back(r[d - 2]);
   Func pool(funcName(node));
   if (node.op == OpKind::GlobalMaxPool)
     defineLogical(pool, rank, Halide::maximum(x.at(src)));

@@ -1,6 +1,9 @@
 // Nearest and (bi)linear resize. Source coordinates are computed in 32-bit
 // float with the in/out ratio, exactly as PyTorch and the reference
 // interpreter do, so nearest picks the same pixel bit for bit.
+#include <algorithm>
+#include <cmath>
+
 #include "codegen/Lowering.h"
 
 namespace atrous::codegen {
@@ -14,10 +17,21 @@ struct Taps {
   Expr lo, hi, frac;
 };
 
+// Nearest sources come from a table computed here with the same float
+// arithmetic as the reference, embedded in the pipeline: bit-exact by
+// construction, and it sidesteps a Halide 14 crash (SIGFPE while lowering)
+// on vectorized floor(x * scale) when the upsampling factor exceeds the
+// vector width.
 Taps nearestTaps(const Expr &dst, int64_t in, int64_t out) {
-  float scale = static_cast<float>(in) / static_cast<float>(out);
-  Expr src = Halide::cast<int>(Halide::floor(Halide::cast<float>(dst) * scale));
-  src = Halide::min(src, static_cast<int>(in - 1));
+  const float scale = static_cast<float>(in) / static_cast<float>(out);
+  Halide::Buffer<int32_t> table(static_cast<int>(out));
+  for (int64_t d = 0; d < out; ++d) {
+    auto src = static_cast<int64_t>(std::floor(static_cast<float>(d) * scale));
+    table(static_cast<int>(d)) = static_cast<int32_t>(std::min(src, in - 1));
+  }
+  // The clamp tells bounds inference what the table holds.
+  Expr src = Halide::clamp(table(Halide::clamp(dst, 0, static_cast<int>(out - 1))), 0,
+                           static_cast<int>(in - 1));
   return {src, src, Expr(0.0f)};
 }
 
@@ -51,7 +65,8 @@ Func lowerResize(const Node &node, const NodeOperands &ops) {
   Func resize(funcName(node));
   if (nearest) {
     std::vector<Expr> src = {out[0], out[1]};
-    for (const Taps &t : taps) src.push_back(t.lo);
+    for (const Taps &t : taps)
+      src.push_back(t.lo);
     defineLogical(resize, rank, x.at(src));
     return resize;
   }

@@ -36,7 +36,9 @@ std::string funcName(const Node &node) {
   return s;
 }
 
-void defineLogical(Func &f, int rank, const Expr &value) { f(halideVars(rank)) = value; }
+void defineLogical(Func &f, int rank, const Expr &value) {
+  f(halideVars(rank)) = value;
+}
 
 static Halide::Region regionOf(const TensorType &t) {
   Halide::Region r;

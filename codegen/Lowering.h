@@ -77,7 +77,8 @@ Halide::Func lowerResize(const Node &node, const NodeOperands &ops);
 Halide::Func lowerElementwise(const Node &node, const NodeOperands &ops);
 LoweredNode lowerSoftmax(const Node &node, const NodeOperands &ops);
 Halide::Func lowerArgMax(const Node &node, const NodeOperands &ops);
-Halide::Func lowerDataMovement(const Node &node, const NodeOperands &ops); // concat, slice, pad, reshape, flatten
+Halide::Func lowerDataMovement(const Node &node,
+                               const NodeOperands &ops); // concat, slice, pad, reshape, flatten
 Halide::Func lowerInterleave(const Node &node, const NodeOperands &ops);
 Halide::Func lowerResizeArgMax(const Node &node, const NodeOperands &ops);
 // The epilogue of an accumulating node over its accumulator.

@@ -23,10 +23,12 @@ static void writeText(const fs::path &path, const std::string &text) {
 ModelObjects buildModelObjects(const Graph &graph, const Weights &weights,
                                const Halide::Target &target, const std::string &name,
                                const std::string &workDir, bool externalWeights,
-                               const std::string &cacheDir) {
+                               const std::string &cacheDir, bool fuseGroups,
+                               const std::vector<std::string> &outputNames) {
   if (!externalWeights && target.os != Halide::Target::Linux)
     throw Error("weights in the library's data section need an ELF target; use "
-                "--external-weights for " + target.to_string());
+                "--external-weights for " +
+                target.to_string());
   ModelObjects result;
   result.name = cIdentifierFor(name);
   result.weights = packWeights(graph, weights);
@@ -36,11 +38,12 @@ ModelObjects buildModelObjects(const Graph &graph, const Weights &weights,
   DriverSpec spec;
   spec.modelName = result.name;
   spec.graph = &graph;
-  spec.groups = singleNodeGroups(graph);
+  spec.groups = fuseGroups ? fusedGroups(graph) : singleNodeGroups(graph);
   spec.objects = compileGroups(graph, spec.groups, target, resolveCacheDir(cacheDir));
   spec.weights = &result.weights;
   spec.externalWeights = externalWeights;
   spec.gpu = isGpuTarget(target);
+  spec.outputNames = outputNames;
   result.groups = static_cast<int>(spec.groups.size());
   for (const GroupObject &o : spec.objects) {
     if (std::find(result.objects.begin(), result.objects.end(), o.objectPath) ==
@@ -49,6 +52,7 @@ ModelObjects buildModelObjects(const Graph &graph, const Weights &weights,
     result.cachedGroups += o.cached;
   }
   result.intermediateBytes = intermediateBytes(spec);
+  result.unsharedIntermediateBytes = unsharedIntermediateBytes(spec);
 
   fs::path header = dir / (result.name + ".h");
   writeText(header, generateHeader(spec));

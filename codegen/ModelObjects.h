@@ -19,7 +19,8 @@ struct ModelObjects {
   std::vector<std::string> objects;
   std::string headerPath;
   WeightsBlob weights;
-  uint64_t intermediateBytes = 0;
+  uint64_t intermediateBytes = 0;         // the arena one call allocates
+  uint64_t unsharedIntermediateBytes = 0; // what it would be without reuse
   int groups = 0;
   int cachedGroups = 0;
 };
@@ -27,6 +28,7 @@ struct ModelObjects {
 ModelObjects buildModelObjects(const Graph &graph, const Weights &weights,
                                const Halide::Target &target, const std::string &name,
                                const std::string &workDir, bool externalWeights,
-                               const std::string &cacheDir);
+                               const std::string &cacheDir, bool fuseGroups = true,
+                               const std::vector<std::string> &outputNames = {});
 
 } // namespace atrous::codegen

@@ -17,10 +17,12 @@ int extentOf(const TensorType &t, int halideDim) {
 }
 
 // A factor no larger than the extent, so that ShiftInwards tails stay inside.
-int fit(int factor, int extent) { return std::max(1, std::min(factor, extent)); }
+int fit(int factor, int extent) {
+  return std::max(1, std::min(factor, extent));
+}
 
-void scheduleCpu(const Node &node, const LoweredNode &value, Func out, const Halide::Target &t) {
-  const TensorType &type = node.type;
+void scheduleCpu(const Node &anchor, const TensorType &type, const LoweredNode &value, Func out,
+                 const Halide::Target &t) {
   const int rank = type.rank();
   std::vector<Var> v = halideVars(rank);
   const int vx = fit(t.natural_vector_size(Halide::Float(32)), extentOf(type, 0));
@@ -35,7 +37,7 @@ void scheduleCpu(const Node &node, const LoweredNode &value, Func out, const Hal
     out.split(v[0], xo, xi, vx).vectorize(xi);
     if (rank == 2) out.parallel(v[1]);
   }
-  if (value.accumulator.defined() && activationOf(node) == Activation::Gated) {
+  if (value.accumulator.defined() && activationOf(anchor) == Activation::Gated) {
     // The two halves a gated output reads lie far apart in channels, so the
     // accumulator is materialized whole rather than per tile.
     Func acc = value.accumulator;
@@ -51,7 +53,8 @@ void scheduleCpu(const Node &node, const LoweredNode &value, Func out, const Hal
     if (rank >= 3) order.push_back(v[1]);
     // Taps innermost after the lanes, input channels outermost.
     std::vector<Halide::RVar> r = acc.rvars(0);
-    for (auto it = r.rbegin(); it != r.rend(); ++it) order.push_back(*it);
+    for (auto it = r.rbegin(); it != r.rend(); ++it)
+      order.push_back(*it);
     update.reorder(order).vectorize(v[0], vx);
     if (rank >= 3) update.unroll(v[1], rows);
   }
@@ -61,22 +64,22 @@ void scheduleCpu(const Node &node, const LoweredNode &value, Func out, const Hal
   }
 }
 
-void scheduleGpu(const Node &node, const LoweredNode &value, Func out) {
-  const TensorType &type = node.type;
+void scheduleGpu(const Node &anchor, const TensorType &type, const LoweredNode &value, Func out) {
   const int rank = type.rank();
   std::vector<Var> v = halideVars(rank);
   Var xo("xo"), xi("xi"), yo("yo"), yi("yi");
   auto tile = [&](Func f) {
     if (rank >= 2)
       f.gpu_tile(v[0], v[1], xo, yo, xi, yi, fit(16, extentOf(type, 0)), fit(8, extentOf(type, 1)));
-    else f.gpu_tile(v[0], xo, xi, fit(64, extentOf(type, 0)));
+    else
+      f.gpu_tile(v[0], xo, xi, fit(64, extentOf(type, 0)));
   };
   tile(out);
   // Each thread accumulates its own output element in registers; a gated
   // epilogue reads two accumulator channels, so there it is materialized.
   if (value.accumulator.defined()) {
     Func acc = value.accumulator;
-    if (activationOf(node) == Activation::Gated) {
+    if (activationOf(anchor) == Activation::Gated) {
       acc.compute_root();
       tile(acc);
       acc.update().gpu_tile(v[0], v[1], xo, yo, xi, yi, fit(16, extentOf(type, 0)),
@@ -93,10 +96,12 @@ void scheduleGpu(const Node &node, const LoweredNode &value, Func out) {
 
 } // namespace
 
-void scheduleNode(const Node &node, const LoweredNode &value, Func out,
-                  const Halide::Target &target) {
-  if (isGpuTarget(target)) scheduleGpu(node, value, out);
-  else scheduleCpu(node, value, out, target);
+void scheduleGroup(const Node &anchor, const TensorType &outputType, const LoweredNode &value,
+                   Func out, const Halide::Target &target) {
+  if (isGpuTarget(target))
+    scheduleGpu(anchor, outputType, value, out);
+  else
+    scheduleCpu(anchor, outputType, value, out, target);
 }
 
 } // namespace atrous::codegen

@@ -13,12 +13,15 @@
 
 namespace atrous::codegen {
 
-// Bumped whenever a schedule changes, so that cached objects are rebuilt.
-inline constexpr int kScheduleVersion = 3;
+// Bumped whenever lowering or a schedule changes, so that cached group
+// objects are rebuilt.
+inline constexpr int kCodegenVersion = 5;
 
-// Schedules the lowered node `value` and the pipeline output `out` that
-// copies it.
-void scheduleNode(const Node &node, const LoweredNode &value, Halide::Func out,
-                  const Halide::Target &target);
+// Schedules a group: `value` is what its nodes lowered to (the anchor's
+// accumulator, the shared Funcs, the last node's Func), `out` the pipeline
+// output that copies it, of type `outputType`. The anchor decides how the
+// accumulator is computed.
+void scheduleGroup(const Node &anchor, const TensorType &outputType, const LoweredNode &value,
+                   Halide::Func out, const Halide::Target &target);
 
 } // namespace atrous::codegen

@@ -17,7 +17,9 @@ Halide::Target parseTarget(const std::string &spec) {
   return t;
 }
 
-bool isGpuTarget(const Halide::Target &target) { return target.has_gpu_feature(); }
+bool isGpuTarget(const Halide::Target &target) {
+  return target.has_gpu_feature();
+}
 
 bool runsOnHost(const Halide::Target &target) {
   Halide::Target host = Halide::get_host_target();

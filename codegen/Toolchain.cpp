@@ -27,13 +27,18 @@ std::string clangTriple(const Halide::Target &t) {
   Halide::Target host = Halide::get_host_target();
   if (t.arch == host.arch && t.bits == host.bits && t.os == host.os) return "";
   std::string arch;
-  if (t.arch == Halide::Target::X86) arch = t.bits == 64 ? "x86_64" : "i686";
-  else if (t.arch == Halide::Target::ARM) arch = t.bits == 64 ? "aarch64" : "armv7";
-  else if (t.arch == Halide::Target::RISCV) arch = "riscv64";
-  else throw Error("no C toolchain known for target " + t.to_string());
+  if (t.arch == Halide::Target::X86)
+    arch = t.bits == 64 ? "x86_64" : "i686";
+  else if (t.arch == Halide::Target::ARM)
+    arch = t.bits == 64 ? "aarch64" : "armv7";
+  else if (t.arch == Halide::Target::RISCV)
+    arch = "riscv64";
+  else
+    throw Error("no C toolchain known for target " + t.to_string());
   if (t.os == Halide::Target::Linux)
     return arch + (arch == "armv7" ? "-linux-gnueabihf" : "-linux-gnu");
-  if (t.os == Halide::Target::OSX) return arch == "aarch64" ? "arm64-apple-macos" : arch + "-apple-macos";
+  if (t.os == Halide::Target::OSX)
+    return arch == "aarch64" ? "arm64-apple-macos" : arch + "-apple-macos";
   throw Error("no C toolchain known for target " + t.to_string());
 }
 
@@ -41,7 +46,8 @@ std::string clangTriple(const Halide::Target &t) {
 
 void runProcess(const std::vector<std::string> &argv, const std::string &what) {
   std::string commandLine;
-  for (const std::string &a : argv) commandLine += (commandLine.empty() ? "" : " ") + a;
+  for (const std::string &a : argv)
+    commandLine += (commandLine.empty() ? "" : " ") + a;
   int pipeFds[2];
   if (pipe(pipeFds) != 0) throw Error(what + ": cannot create a pipe");
   posix_spawn_file_actions_t actions;
@@ -50,7 +56,8 @@ void runProcess(const std::vector<std::string> &argv, const std::string &what) {
   posix_spawn_file_actions_adddup2(&actions, pipeFds[1], 2);
   posix_spawn_file_actions_addclose(&actions, pipeFds[0]);
   std::vector<char *> args;
-  for (const std::string &a : argv) args.push_back(const_cast<char *>(a.c_str()));
+  for (const std::string &a : argv)
+    args.push_back(const_cast<char *>(a.c_str()));
   args.push_back(nullptr);
   pid_t pid;
   int rc = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
@@ -59,7 +66,8 @@ void runProcess(const std::vector<std::string> &argv, const std::string &what) {
   std::string output;
   char buf[4096];
   ssize_t n;
-  while ((n = read(pipeFds[0], buf, sizeof buf)) > 0) output.append(buf, static_cast<size_t>(n));
+  while ((n = read(pipeFds[0], buf, sizeof buf)) > 0)
+    output.append(buf, static_cast<size_t>(n));
   close(pipeFds[0]);
   if (rc != 0) throw Error(what + ": cannot run '" + argv[0] + "' (is it installed?)");
   int status = 0;
@@ -70,8 +78,14 @@ void runProcess(const std::vector<std::string> &argv, const std::string &what) {
 
 void compileC(const Halide::Target &target, const std::string &source, const std::string &object,
               const std::vector<std::string> &includeDirs) {
-  std::vector<std::string> argv = {tool("ATROUS_CC", "clang"), "-c", "-O2", "-fPIC", "-std=gnu11",
-                                   "-ffreestanding", "-Wall", "-Werror=implicit-function-declaration"};
+  std::vector<std::string> argv = {tool("ATROUS_CC", "clang"),
+                                   "-c",
+                                   "-O2",
+                                   "-fPIC",
+                                   "-std=gnu11",
+                                   "-ffreestanding",
+                                   "-Wall",
+                                   "-Werror=implicit-function-declaration"};
   std::string triple = clangTriple(target);
   if (!triple.empty()) {
     argv.push_back("--target=" + triple);
@@ -79,15 +93,15 @@ void compileC(const Halide::Target &target, const std::string &source, const std
     // of here; the driver needs nothing from it but these declarations.
     std::filesystem::path shim = std::filesystem::path(object).parent_path() / "libc-shim";
     std::filesystem::create_directories(shim);
-    std::ofstream(shim / "string.h")
-        << "typedef __SIZE_TYPE__ size_t;\n"
-           "void *memcpy(void *, const void *, size_t);\n"
-           "void *memset(void *, int, size_t);\n"
-           "int memcmp(const void *, const void *, size_t);\n"
-           "size_t strlen(const char *);\n";
+    std::ofstream(shim / "string.h") << "typedef __SIZE_TYPE__ size_t;\n"
+                                        "void *memcpy(void *, const void *, size_t);\n"
+                                        "void *memset(void *, int, size_t);\n"
+                                        "int memcmp(const void *, const void *, size_t);\n"
+                                        "size_t strlen(const char *);\n";
     argv.push_back("-I" + shim.string());
   }
-  for (const std::string &dir : includeDirs) argv.push_back("-I" + dir);
+  for (const std::string &dir : includeDirs)
+    argv.push_back("-I" + dir);
   argv.insert(argv.end(), {source, "-o", object});
   runProcess(argv, "compiling " + source);
 }

@@ -23,6 +23,8 @@ TensorType accumulatorType(const Node &node) {
   return t;
 }
 
-bool hasResidual(const Node &node) { return hasEpilogue(node.op) && node.inputs.size() == 2; }
+bool hasResidual(const Node &node) {
+  return hasEpilogue(node.op) && node.inputs.size() == 2;
+}
 
 } // namespace atrous

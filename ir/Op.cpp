@@ -32,25 +32,25 @@ void addEpilogueAttrs(std::vector<AttrSpec> &attrs) {
 
 std::vector<AttrSpec> convAttrs() {
   std::vector<AttrSpec> a = {req("out", AttrType::Int),
-          req("kernel", AttrType::Ints),
-          def("stride", AttrType::Ints, Ints{1}),
-          def("dilation", AttrType::Ints, Ints{1}),
-          choice("pad", AttrType::Pad, Ints{0}, {"same", "valid", "causal"}),
-          def("groups", AttrType::Int, int64_t{1}),
-          def("bias", AttrType::Bool, true)};
+                             req("kernel", AttrType::Ints),
+                             def("stride", AttrType::Ints, Ints{1}),
+                             def("dilation", AttrType::Ints, Ints{1}),
+                             choice("pad", AttrType::Pad, Ints{0}, {"same", "valid", "causal"}),
+                             def("groups", AttrType::Int, int64_t{1}),
+                             def("bias", AttrType::Bool, true)};
   addEpilogueAttrs(a);
   return a;
 }
 
 std::vector<AttrSpec> convTransposeAttrs() {
   std::vector<AttrSpec> a = {req("out", AttrType::Int),
-          req("kernel", AttrType::Ints),
-          def("stride", AttrType::Ints, Ints{1}),
-          def("dilation", AttrType::Ints, Ints{1}),
-          def("pad", AttrType::Ints, Ints{0}),
-          def("output_padding", AttrType::Ints, Ints{0}),
-          def("groups", AttrType::Int, int64_t{1}),
-          def("bias", AttrType::Bool, true)};
+                             req("kernel", AttrType::Ints),
+                             def("stride", AttrType::Ints, Ints{1}),
+                             def("dilation", AttrType::Ints, Ints{1}),
+                             def("pad", AttrType::Ints, Ints{0}),
+                             def("output_padding", AttrType::Ints, Ints{0}),
+                             def("groups", AttrType::Int, int64_t{1}),
+                             def("bias", AttrType::Bool, true)};
   addEpilogueAttrs(a);
   return a;
 }
@@ -191,7 +191,9 @@ bool isPool(OpKind k) {
   return k == OpKind::MaxPool1d || k == OpKind::MaxPool2d || k == OpKind::AvgPool1d ||
          k == OpKind::AvgPool2d;
 }
-bool hasEpilogue(OpKind k) { return isConv(k) || isConvTranspose(k) || k == OpKind::Linear; }
+bool hasEpilogue(OpKind k) {
+  return isConv(k) || isConvTranspose(k) || k == OpKind::Linear;
+}
 
 bool isUnaryElementwise(OpKind k) {
   switch (k) {

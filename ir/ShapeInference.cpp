@@ -347,7 +347,8 @@ TensorType inferInterleave(const Node &node, const std::vector<TensorType> &in) 
   for (int64_t p = 0; p < phases; ++p) {
     const TensorType &t = in[static_cast<size_t>(p)];
     if (t.rank() != x.rank() || t.shape[0] != x.shape[0] || t.shape[1] != x.shape[1])
-      throw Error("interleave phase " + std::to_string(p) + " is " + t.str() + ", unlike " + x.str());
+      throw Error("interleave phase " + std::to_string(p) + " is " + t.str() + ", unlike " +
+                  x.str());
     int64_t rest = p;
     for (int d = rank - 1; d >= 0; --d) {
       int64_t offset = rest % stride[d];
@@ -441,8 +442,10 @@ TensorType inferType(const Node &node, const std::vector<TensorType> &in) {
     return inferInterleave(node, in);
   case OpKind::ResizeArgMax: {
     TensorType resized = inferResize(node, in);
-    if (node.attrs.getBool("keepdims")) resized.shape[1] = 1;
-    else resized.shape.erase(resized.shape.begin() + 1);
+    if (node.attrs.getBool("keepdims"))
+      resized.shape[1] = 1;
+    else
+      resized.shape.erase(resized.shape.begin() + 1);
     return {DType::I32, resized.shape};
   }
   }

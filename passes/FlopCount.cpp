@@ -66,7 +66,8 @@ int64_t spatialSize(const Shape &shape) {
 // The fused epilogue: 1 per accumulator element for a residual add, and the
 // activation's cost per output element as if it were its own op.
 int64_t epilogueFlops(const Node &node) {
-  int64_t accElems = numElements(accumulatorType(node).shape), outElems = numElements(node.type.shape);
+  int64_t accElems = numElements(accumulatorType(node).shape),
+          outElems = numElements(node.type.shape);
   int64_t flops = hasResidual(node) ? accElems : 0;
   switch (activationOf(node)) {
   case Activation::None:
@@ -152,9 +153,8 @@ int64_t nodeFlops(const Graph &graph, ValueId id) {
   case OpKind::ResizeArgMax: {
     // The blend of every channel at each output pixel, then the compare.
     const Shape &in = inShape(0);
-    int64_t perChannel = node.attrs.getString("mode") == "bilinear"
-                             ? 2 * (int64_t(1) << (in.size() - 2))
-                             : 0;
+    int64_t perChannel =
+        node.attrs.getString("mode") == "bilinear" ? 2 * (int64_t(1) << (in.size() - 2)) : 0;
     return outElems * in[1] * (perChannel + 1);
   }
   case OpKind::ArgMax:

@@ -26,7 +26,8 @@ void runPasses(Graph &graph, Weights *weights, const std::vector<std::string> &p
     std::unique_ptr<Pass> pass = createPass(name);
     if (!pass) {
       std::string known;
-      for (const std::string &n : allPassNames()) known += (known.empty() ? "" : ", ") + n;
+      for (const std::string &n : allPassNames())
+        known += (known.empty() ? "" : ", ") + n;
       throw Error("unknown pass '" + name + "' (passes: " + known + ")");
     }
     pipeline.push_back(std::move(pass));

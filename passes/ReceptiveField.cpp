@@ -186,7 +186,8 @@ ReceptiveField fieldOf(const Graph &graph, ValueId id, const std::vector<Recepti
   case OpKind::ResizeArgMax: {
     Shape resized = inShape(0);
     const bool keep = node.attrs.getBool("keepdims");
-    for (size_t d = 2; d < resized.size(); ++d) resized[d] = node.type.shape[keep ? d : d - 1];
+    for (size_t d = 2; d < resized.size(); ++d)
+      resized[d] = node.type.shape[keep ? d : d - 1];
     return resize(node, inShape(0), resized, input(0));
   }
   case OpKind::BatchNorm:

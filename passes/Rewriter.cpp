@@ -13,7 +13,8 @@ Rewriter::Rewriter(const Graph &old) : old_(old), map_(old.nodes.size(), -1) {
 
 ValueId Rewriter::map(ValueId oldId) const {
   ValueId id = map_.at(static_cast<size_t>(oldId));
-  if (id < 0) throw Error("rewriter: value '" + old_.node(oldId).name + "' used before it is mapped");
+  if (id < 0)
+    throw Error("rewriter: value '" + old_.node(oldId).name + "' used before it is mapped");
   return id;
 }
 
@@ -24,14 +25,17 @@ ValueId Rewriter::copy(ValueId oldId) {
     id = new_.addInput(n.name, n.type, n.loc);
   } else {
     Node copy = n;
-    for (ValueId &in : copy.inputs) in = map(in);
+    for (ValueId &in : copy.inputs)
+      in = map(in);
     id = new_.addNode(std::move(copy));
   }
   setMap(oldId, id);
   return id;
 }
 
-ValueId Rewriter::add(Node node) { return new_.addNode(std::move(node)); }
+ValueId Rewriter::add(Node node) {
+  return new_.addNode(std::move(node));
+}
 
 std::string Rewriter::freshName(const std::string &base) const {
   if (new_.find(base) < 0 && old_.find(base) < 0) return base;
@@ -42,18 +46,21 @@ std::string Rewriter::freshName(const std::string &base) const {
 }
 
 Graph Rewriter::finish() {
-  for (ValueId out : old_.outputs) new_.outputs.push_back(map(out));
+  for (ValueId out : old_.outputs)
+    new_.outputs.push_back(map(out));
   return std::move(new_);
 }
 
 std::vector<bool> liveNodes(const Graph &graph) {
   std::vector<bool> live(graph.nodes.size(), false);
-  for (ValueId out : graph.outputs) live[static_cast<size_t>(out)] = true;
+  for (ValueId out : graph.outputs)
+    live[static_cast<size_t>(out)] = true;
   for (size_t i = graph.nodes.size(); i-- > 0;) {
     const Node &n = graph.nodes[i];
     if (n.op == OpKind::Input) live[i] = true;
     if (!live[i]) continue;
-    for (ValueId in : n.inputs) live[static_cast<size_t>(in)] = true;
+    for (ValueId in : n.inputs)
+      live[static_cast<size_t>(in)] = true;
   }
   return live;
 }
@@ -61,14 +68,17 @@ std::vector<bool> liveNodes(const Graph &graph) {
 std::vector<int> useCounts(const Graph &graph) {
   std::vector<int> uses(graph.nodes.size(), 0);
   for (const Node &n : graph.nodes)
-    for (ValueId in : n.inputs) ++uses[static_cast<size_t>(in)];
-  for (ValueId out : graph.outputs) ++uses[static_cast<size_t>(out)];
+    for (ValueId in : n.inputs)
+      ++uses[static_cast<size_t>(in)];
+  for (ValueId out : graph.outputs)
+    ++uses[static_cast<size_t>(out)];
   return uses;
 }
 
 void pruneWeights(const Graph &graph, Weights &weights) {
   std::set<std::string> wanted;
-  for (const ParamSpec &p : paramSpecs(graph)) wanted.insert(p.name);
+  for (const ParamSpec &p : paramSpecs(graph))
+    wanted.insert(p.name);
   for (auto it = weights.begin(); it != weights.end();)
     it = wanted.count(it->first) ? std::next(it) : weights.erase(it);
 }

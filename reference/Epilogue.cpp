@@ -35,10 +35,12 @@ Tensor epilogue(const Node &node, Tensor z, const Tensor *residual) {
   }
   Activation act = activationOf(node);
   if (act == Activation::None) return z;
-  const float alpha = node.attrs.has("alpha") ? static_cast<float>(node.attrs.getFloat("alpha")) : 0;
+  const float alpha =
+      node.attrs.has("alpha") ? static_cast<float>(node.attrs.getFloat("alpha")) : 0;
   if (act != Activation::Gated) {
     float *p = z.f32();
-    for (int64_t i = 0; i < z.numel(); ++i) p[i] = activate(act, p[i], alpha);
+    for (int64_t i = 0; i < z.numel(); ++i)
+      p[i] = activate(act, p[i], alpha);
     return z;
   }
   // Gated: output channel c reads accumulator channels c and c + half.

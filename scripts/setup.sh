@@ -9,6 +9,7 @@ packages=(
   libfmt-dev libgtest-dev libcli11-dev nlohmann-json3-dev libpng-dev
   llvm-14-tools llvm-14-dev clang-format
   python3 python3-numpy python3-torch
+  pocl-opencl-icd ocl-icd-opencl-dev
 )
 
 missing=()

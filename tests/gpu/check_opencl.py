@@ -13,13 +13,13 @@ Usage: check_opencl.py --atrousc BIN --work DIR [--seed N] [--only NAME]
 """
 
 import argparse
-import ctypes.util
 import os
 import shutil
 import sys
 import time
 
-import gpu_app
+sys.dont_write_bytecode = True  # keep the source tree clean
+import gpu_app  # noqa: E402
 
 SOURCE_DIR = os.path.dirname(os.path.dirname(gpu_app.HERE))
 OP_MODELS = os.path.join(gpu_app.HERE, "models")
@@ -44,7 +44,7 @@ def check_model(args, model, shapes, seed, runtime):
     gpu_app.compile_model(args.atrousc, model, TARGET, prefix, weights, shapes)
     dtypes = gpu_app.output_dtypes(prefix + ".h")
     exe = os.path.join(directory, name + "_app")
-    gpu_app.build_harness(prefix, runtime, exe)
+    gpu_app.build_harness(prefix, runtime, exe, TARGET)
     outputs = [os.path.join(directory, "opencl%d.npy" % j) for j in range(len(dtypes))]
     times = gpu_app.run_harness(exe, inputs, outputs, dtypes, repeats=2)
     expected = [os.path.join(directory, "reference%d.npy" % j) for j in range(len(dtypes))]
@@ -76,9 +76,10 @@ def main():
                         help="seed of the inputs and weights (default: from the clock)")
     parser.add_argument("--only", help="check only the model of this name")
     args = parser.parse_args()
-    if not ctypes.util.find_library("OpenCL"):
-        print("FAIL: no libOpenCL; install ocl-icd-libopencl1 and pocl-opencl-icd "
-              "(scripts/setup.sh)")
+    try:
+        gpu_app.gpu_link_flags(TARGET)
+    except RuntimeError as e:
+        print("FAIL: %s; see scripts/setup.sh" % e)
         return 1
     shutil.rmtree(args.work, ignore_errors=True)
     os.makedirs(args.work)

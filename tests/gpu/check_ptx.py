@@ -19,7 +19,8 @@ import subprocess
 import sys
 import time
 
-import gpu_app
+sys.dont_write_bytecode = True  # keep the source tree clean
+import gpu_app  # noqa: E402
 
 SOURCE_DIR = os.path.dirname(os.path.dirname(gpu_app.HERE))
 OP_MODELS = os.path.join(gpu_app.HERE, "models")

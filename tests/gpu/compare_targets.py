@@ -10,13 +10,13 @@ Usage: compare_targets.py --atrousc BIN --work DIR [--target host-cuda]
 """
 
 import argparse
-import ctypes.util
 import os
 import shutil
 import sys
 import time
 
-import gpu_app
+sys.dont_write_bytecode = True  # keep the source tree clean
+import gpu_app  # noqa: E402
 
 SOURCE_DIR = os.path.dirname(os.path.dirname(gpu_app.HERE))
 MODELS = os.path.join(SOURCE_DIR, "models")
@@ -46,7 +46,7 @@ def build_app(args, model, shapes, target, runtime, directory):
     seconds = gpu_app.compile_model(args.atrousc, model, target, prefix, "random:%d" % args.seed,
                                     shapes)
     exe = os.path.join(directory, name + "_app")
-    gpu_app.build_harness(prefix, runtime, exe)
+    gpu_app.build_harness(prefix, runtime, exe, target)
     return exe, gpu_app.output_dtypes(prefix + ".h"), seconds
 
 
@@ -103,12 +103,10 @@ def main():
                         help="run the models at small sizes (to check this script)")
     args = parser.parse_args()
     args.repeats = max(1, args.repeats)
-    if "cuda" in args.target and not ctypes.util.find_library("cuda"):
-        print("FAIL: target %s needs the NVIDIA driver's libcuda.so, which is not installed "
-              "here" % args.target)
-        return 1
-    if "opencl" in args.target and not ctypes.util.find_library("OpenCL"):
-        print("FAIL: target %s needs libOpenCL.so (ocl-icd-libopencl1 and an ICD)" % args.target)
+    try:
+        gpu_app.gpu_link_flags(args.target)
+    except RuntimeError as e:
+        print("FAIL: %s" % e)
         return 1
     shutil.rmtree(args.work, ignore_errors=True)
     os.makedirs(args.work)

@@ -6,6 +6,7 @@ GPU code is never run inside atrousc: a GPU runtime that brings its own LLVM
 into the harness and run in a process of its own.
 """
 
+import ctypes
 import os
 import re
 import subprocess
@@ -39,6 +40,39 @@ def compile_model(atrousc, model, target, prefix, weights, input_shapes=()):
     return time.monotonic() - start
 
 
+# The library each Halide GPU runtime loads by its unversioned name at the
+# first call, its versioned name, and where it comes from. Halide looks for
+# the API in the process first, so where only the versioned file is
+# installed the app links it.
+_GPU_LIBRARIES = {
+    "cuda": ("libcuda.so", "libcuda.so.1", "the NVIDIA driver"),
+    "opencl": ("libOpenCL.so", "libOpenCL.so.1",
+               "ocl-icd-opencl-dev and an OpenCL ICD such as pocl-opencl-icd"),
+}
+
+
+def _loadable(library):
+    try:
+        ctypes.CDLL(library)
+        return True
+    except OSError:
+        return False
+
+
+def gpu_link_flags(target):
+    """Linker flags an app of target needs for its GPU library; raises
+    RuntimeError when that library is not installed."""
+    flags = []
+    for feature, (name, versioned, source) in _GPU_LIBRARIES.items():
+        if feature not in target.split("-") or _loadable(name):
+            continue
+        if not _loadable(versioned):
+            raise RuntimeError("target %s needs %s (from %s), which is not installed here" %
+                               (target, name, source))
+        flags += ["-Wl,--no-as-needed", "-l:" + versioned, "-Wl,--as-needed"]
+    return flags
+
+
 def compile_runtime(atrousc, target, path):
     run([atrousc, "runtime", "--target", target, "-o", path], "building the %s runtime" % target)
 
@@ -58,14 +92,15 @@ def model_identifier(prefix):
     return "m_" + name if not name or name[0].isdigit() else name
 
 
-def build_harness(prefix, runtime, exe, cc=None):
-    """Links harness.c with PREFIX.a and the runtime archive into exe."""
+def build_harness(prefix, runtime, exe, target):
+    """Links harness.c with PREFIX.a and the runtime archive of target into exe."""
     name = model_identifier(prefix)
-    cc = cc or os.environ.get("CC", "cc")
-    run([cc, "-O2", "-std=gnu11", "-Wall", "-Wextra", "-Werror", "-include", prefix + ".h",
-         "-DATROUS_MODEL=" + name, "-DATROUS_MODEL_UPPER=" + name.upper(), HARNESS,
-         prefix + ".a", runtime, "-lpthread", "-ldl", "-lm", "-o", exe],
-        "building the harness of " + name)
+    cc = os.environ.get("CC", "cc")
+    argv = [cc, "-O2", "-std=gnu11", "-Wall", "-Wextra", "-Werror", "-include", prefix + ".h",
+            "-DATROUS_MODEL=" + name, "-DATROUS_MODEL_UPPER=" + name.upper(), HARNESS,
+            prefix + ".a", runtime]
+    argv += gpu_link_flags(target) + ["-lpthread", "-ldl", "-lm", "-o", exe]
+    run(argv, "building the harness of " + name)
 
 
 def run_harness(exe, inputs, outputs, dtypes, repeats=0, env=None):

@@ -140,11 +140,14 @@ TEST_F(GeneratedApi, ConcurrentCallsMatchCallsMadeAlone) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < kCalls; ++i) {
         Tensor out(graph_->type(graph_->outputs[0]));
-        if (run()(inputs[t].f32(), out.f32()) != kOk) ++failures[t];
-        else if (!(out == alone[t])) ++mismatches[t];
+        if (run()(inputs[t].f32(), out.f32()) != kOk)
+          ++failures[t];
+        else if (!(out == alone[t]))
+          ++mismatches[t];
       }
     });
-  for (std::thread &th : threads) th.join();
+  for (std::thread &th : threads)
+    th.join();
   for (int t = 0; t < kThreads; ++t) {
     EXPECT_EQ(failures[t], 0) << "thread " << t;
     EXPECT_EQ(mismatches[t], 0) << "thread " << t;

@@ -6,6 +6,7 @@
 // without weights.
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <functional>
 #include <string>
 
@@ -23,11 +24,14 @@ using namespace atrous;
 namespace {
 
 constexpr double kRelativeTolerance = 1e-5;
+// Whole models round differently layer after layer once folded.
+constexpr double kModelTolerance = 1e-4;
 
 // Compares two results element by element, each within kRelativeTolerance of
 // the largest |value| (at least 1) of its channel (axis 1) in `expected`: a
 // folded channel scale of 1e4 must not hide the error of a channel near 1.
-void expectClosePerChannel(const Tensor &actual, const Tensor &expected) {
+void expectClosePerChannel(const Tensor &actual, const Tensor &expected,
+                           double relative = kRelativeTolerance) {
   ASSERT_EQ(actual.type().str(), expected.type().str());
   const Shape &s = expected.shape();
   const int64_t channels = s.size() > 1 ? s[1] : 1;
@@ -40,7 +44,7 @@ void expectClosePerChannel(const Tensor &actual, const Tensor &expected) {
   int failures = 0;
   for (int64_t i = 0; i < expected.numel() && failures < 5; ++i) {
     auto c = static_cast<size_t>(i / inner % channels);
-    double tolerance = kRelativeTolerance * scale[c];
+    double tolerance = relative * scale[c];
     if (!(std::fabs(static_cast<double>(actual.f32()[i]) - expected.f32()[i]) <= tolerance)) {
       ADD_FAILURE() << "at flat index " << i << " (channel " << c << "): got " << actual.f32()[i]
                     << ", expected " << expected.f32()[i] << " (tolerance " << tolerance << ")";
@@ -80,6 +84,41 @@ Graph foldAndCompare(const std::string &text, uint64_t seed, const Customize &cu
 int countOp(const Graph &g, OpKind op) {
   return static_cast<int>(
       std::count_if(g.nodes.begin(), g.nodes.end(), [op](const Node &n) { return n.op == op; }));
+}
+
+// The models of models/ at a small input size: every batchnorm folds and the
+// outputs stay within kModelTolerance.
+TEST(PassFoldBatchNorm, Models) {
+  struct Case {
+    const char *file, *input;
+    Shape shape;
+  } cases[] = {
+      {"deeplabv3plus.atr", "image", {1, 3, 33, 33}},
+      {"fcn_atrous.atr", "image", {1, 3, 32, 32}},
+      {"linknet.atr", "image", {1, 3, 32, 32}},
+      {"wavenet.atr", "audio", {1, 256, 64}},
+  };
+  for (const Case &c : cases) {
+    const uint64_t seed = 11;
+    SCOPED_TRACE(std::string(c.file) + ", seed " + std::to_string(seed));
+    ParseOptions options;
+    options.inputShapes[c.input] = c.shape;
+    Graph before = parseModelFile(
+        (std::filesystem::path(ATROUS_SOURCE_DIR) / "models" / c.file).string(), options);
+    Weights weightsBefore = randomWeights(before, seed);
+    Graph after = before;
+    Weights weightsAfter = weightsBefore;
+    createFoldBatchNormPass()->run(after, &weightsAfter);
+    verify(after);
+    checkWeights(after, weightsAfter);
+    EXPECT_EQ(countOp(after, OpKind::BatchNorm), 0) << printGraph(after);
+    Tensor input = randomTensor({DType::F32, c.shape}, seed + 1);
+    std::vector<Tensor> expected = runReference(before, weightsBefore, {input});
+    std::vector<Tensor> actual = runReference(after, weightsAfter, {input});
+    ASSERT_EQ(actual.size(), expected.size());
+    for (size_t i = 0; i < actual.size(); ++i)
+      expectClosePerChannel(actual[i], expected[i], kModelTolerance);
+  }
 }
 
 // Sets one batchnorm's statistics: `var` everywhere, and gamma negated on

@@ -21,7 +21,7 @@ struct ModelOptions {
 
 struct OptOptions {
   ModelOptions model;
-  std::string passes;    // a,b,c; empty: the -O level's pipeline
+  std::string passes; // a,b,c; empty: the -O level's pipeline
   std::string level = "2";
   bool printAfterAll = false;
   std::vector<std::string> printAfter;

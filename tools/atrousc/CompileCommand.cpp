@@ -11,18 +11,22 @@ namespace atrous::cli {
 int compileCommand(const CompileCommandOptions &options) {
   Graph graph = options.model.load();
   Weights weights = loadWeights(graph, options.weights);
-  optimize(graph, weights, options.level);
   codegen::AotOptions aot;
+  for (ValueId out : graph.outputs)
+    aot.outputNames.push_back(graph.node(out).name);
+  optimize(graph, weights, options.level);
   aot.target = options.target;
   aot.outputPrefix = options.output;
   aot.externalWeights = options.externalWeights;
   aot.cacheDir = options.cacheDir;
+  aot.fuseGroups = options.level != "0";
   codegen::AotResult r = codegen::compileModel(graph, weights, aot);
   fmt::print("compiled {} ({} groups) for {} in {:.1f} s\n", graph.name, r.groups, options.target,
              r.seconds);
   fmt::print("  {}\n  {}\n", r.library, r.header);
   if (!r.weightsFile.empty()) fmt::print("  {}\n", r.weightsFile);
-  fmt::print("  intermediates: {} bytes per call\n", r.intermediateBytes);
+  fmt::print("  peak intermediate bytes: {} ({} without reuse)\n", r.intermediateBytes,
+             r.unsharedIntermediateBytes);
   return 0;
 }
 

@@ -22,7 +22,8 @@ int optCommand(const OptOptions &options) {
     for (const std::string &name : allPassNames())
       fmt::print("{:<22} {}\n", name, createPass(name)->summary());
     std::string o2;
-    for (const std::string &name : pipelinePasses("O2")) o2 += (o2.empty() ? "" : ",") + name;
+    for (const std::string &name : pipelinePasses("O2"))
+      o2 += (o2.empty() ? "" : ",") + name;
     fmt::print("-O2: {}\n", o2);
     return 0;
   }

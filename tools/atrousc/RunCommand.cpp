@@ -8,7 +8,6 @@
 #include <functional>
 #include <memory>
 
-#include "frontend/TensorIO.h"
 #include "codegen/CompiledModel.h"
 #include "frontend/TensorIO.h"
 #include "frontend/WeightSource.h"
@@ -62,13 +61,13 @@ int runCommand(const RunOptions &options) {
   } else {
     codegen::CompileOptions compileOptions;
     compileOptions.cacheDir = options.cacheDir;
+    compileOptions.fuseGroups = options.level != "0";
     rt::Timer compileTimer;
     Graph optimized = graph;
     Weights optimizedWeights = weights;
     optimize(optimized, optimizedWeights, options.level);
     compiled = codegen::CompiledModel::compile(optimized, optimizedWeights, compileOptions);
-    if (options.repeat > 1)
-      fmt::print("compiled in {:.2f} s\n", compileTimer.seconds());
+    if (options.repeat > 1) fmt::print("compiled in {:.2f} s\n", compileTimer.seconds());
     runOnce = [&] { return compiled->run(inputs); };
   }
   std::vector<Tensor> outputs;
@@ -81,7 +80,8 @@ int runCommand(const RunOptions &options) {
   }
   if (options.repeat > 1) {
     rt::LatencyStats stats;
-    for (double ms : latencies) stats.add(ms);
+    for (double ms : latencies)
+      stats.add(ms);
     fmt::print("latency over {} runs: median {:.3f} ms, min {:.3f} ms, max {:.3f} ms\n",
                options.repeat, stats.median(), stats.min(), stats.max());
   }
