@@ -5,7 +5,6 @@
 
 #include <atomic>
 #include <filesystem>
-#include <map>
 #include <mutex>
 
 #include "codegen/GroupCompiler.h"
@@ -24,24 +23,33 @@ namespace {
 // model's shared object resolves its halide_* calls to it.
 void loadRuntime(const Halide::Target &target, const std::string &cacheDir) {
   static std::mutex mutex;
-  static std::map<std::string, void *> loaded;
+  static std::string loaded;
   std::lock_guard<std::mutex> lock(mutex);
   std::string key = target.without_feature(Halide::Target::NoRuntime).to_string();
-  if (loaded.count(key)) return;
+  if (loaded == key) return;
+  // A second runtime would not be used: the first one's halide_* symbols,
+  // loaded globally, already resolve every model's calls.
+  if (!loaded.empty())
+    throw Error("this process already runs models for " + loaded + "; models for " + key +
+                " need a process of their own");
   fs::path dir = fs::path(cacheDir) / "runtimes";
   fs::create_directories(dir);
   fs::path so = dir / ("halide_runtime-" + key + ".so");
   if (!fs::exists(so)) {
     std::string tmp = "." + std::to_string(getpid());
     fs::path object = dir / ("halide_runtime-" + key + ".o" + tmp);
-    Halide::compile_standalone_runtime(object.string(), target);
+    try {
+      Halide::compile_standalone_runtime(object.string(), target);
+    } catch (const Halide::Error &e) {
+      throw Error(std::string("Halide could not build its runtime: ") + e.what());
+    }
     linkShared({object.string()}, so.string() + tmp);
     fs::remove(object);
     fs::rename(so.string() + tmp, so);
   }
-  void *handle = dlopen(so.c_str(), RTLD_NOW | RTLD_GLOBAL);
-  if (!handle) throw Error(std::string("cannot load the Halide runtime: ") + dlerror());
-  loaded[key] = handle;
+  if (!dlopen(so.c_str(), RTLD_NOW | RTLD_GLOBAL))
+    throw Error(std::string("cannot load the Halide runtime: ") + dlerror());
+  loaded = key;
 }
 
 } // namespace
@@ -80,8 +88,10 @@ void *CompiledModel::entryPoint(const std::string &suffix) const {
   return p;
 }
 
+// The library stays mapped: the Halide runtime may hold a pointer to the
+// error handler it contains (halide_set_error_handler is process-wide), and
+// unmapping it would leave that pointer dangling. Its files can go.
 CompiledModel::~CompiledModel() {
-  if (library_) dlclose(library_);
   std::error_code ec;
   if (!tempDir_.empty()) fs::remove_all(tempDir_, ec);
 }

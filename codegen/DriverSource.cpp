@@ -100,15 +100,20 @@ std::vector<ParamSpec> groupParams(const Graph &g, const Group &group) {
   return params;
 }
 
-bool isCKeyword(const std::string &s) {
+bool isReservedWord(const std::string &s) {
   static const std::set<std::string> keywords = {
-      "auto",     "break",    "case",     "char",      "const",         "continue", "default",
-      "do",       "double",   "else",     "enum",      "extern",        "float",    "for",
-      "goto",     "if",       "inline",   "int",       "long",          "register", "restrict",
-      "return",   "short",    "signed",   "sizeof",    "static",        "struct",   "switch",
-      "typedef",  "union",    "unsigned", "void",      "volatile",      "while",    "_Bool",
-      "_Complex", "_Alignas", "_Atomic",  "_Noreturn", "_Thread_local", "bool",     "true",
-      "false"};
+      "auto", "break", "case", "char", "const", "continue", "default", "do", "double", "else",
+      "enum", "extern", "float", "for", "goto", "if", "inline", "int", "long", "register",
+      "restrict", "return", "short", "signed", "sizeof", "static", "struct", "switch", "typedef",
+      "union", "unsigned", "void", "volatile", "while", "_Bool", "_Complex", "_Alignas", "_Atomic",
+      "_Noreturn", "_Thread_local", "bool", "true", "false",
+      // The header is included from C++ too.
+      "and", "asm", "catch", "char8_t", "char16_t", "char32_t", "class", "concept", "const_cast",
+      "constexpr", "consteval", "constinit", "decltype", "delete", "dynamic_cast", "explicit",
+      "export", "friend", "mutable", "namespace", "new", "noexcept", "not", "nullptr", "operator",
+      "or", "private", "protected", "public", "reinterpret_cast", "requires", "static_assert",
+      "static_cast", "template", "this", "thread_local", "throw", "try", "typeid", "typename",
+      "using", "virtual", "wchar_t", "xor"};
   return keywords.count(s) != 0;
 }
 
@@ -120,7 +125,7 @@ std::vector<std::string> headerParamNames(const DriverSpec &spec) {
   std::vector<std::string> names;
   std::set<std::string> used;
   auto add = [&](std::string n) {
-    if (isCKeyword(n)) n += "_";
+    if (isReservedWord(n)) n += "_";
     std::string unique = n;
     for (int k = 2; !used.insert(unique).second; ++k)
       unique = n + std::to_string(k);
@@ -213,8 +218,8 @@ std::string generateHeader(const DriverSpec &spec) {
   h += "/* Why the last failed call on this thread failed; \"\" after a success. */\n";
   h += "const char *" + m + "_last_error(void);\n";
   if (spec.externalWeights)
-    h += "/* Loads the packed weights file written beside the library; call once\n"
-         "   before the first run. */\nint " +
+    h += "/* Loads the packed weights file written beside the library. Call it once,\n"
+         "   before the first run and not while a run is in progress. */\nint " +
          m + "_load_weights(const char *path);\n";
   h += "\n#ifdef __cplusplus\n}\n#endif\n\n#endif\n";
   return h;
@@ -230,18 +235,24 @@ std::string generateDriver(const DriverSpec &spec) {
   c += "#include \"HalideRuntime.h\"\n#include \"" + m + ".h\"\n\n";
   c += "typedef __SIZE_TYPE__ size_t;\nvoid *malloc(size_t);\nvoid free(void *);\n"
        "void *memcpy(void *, const void *, size_t);\nvoid *memset(void *, int, size_t);\n"
-       "int snprintf(char *, size_t, const char *, ...);\n";
+       "int snprintf(char *, size_t, const char *, ...);\n"
+       "typedef struct _IO_FILE FILE;\nextern FILE *stderr;\nint fputs(const char *, FILE *);\n";
   if (spec.externalWeights)
-    c += "typedef struct _IO_FILE FILE;\nFILE *fopen(const char *, const char *);\n"
+    c += "FILE *fopen(const char *, const char *);\n"
          "size_t fread(void *, size_t, size_t, FILE *);\nint fclose(FILE *);\n";
   c += "\n";
-  // The error handler and its context are shared by every atrous model in an
-  // app: weak, identical definitions that the linker keeps once.
+  // The error handler and the thread's active call are shared by every atrous
+  // model in an app: weak, identical definitions that the linker keeps once.
+  // The handler only writes into a context that an atrous call on this thread
+  // made active; any other Halide code's errors go to stderr as by default,
+  // so a foreign user_context is never written to.
   c += "struct atrous_call_context { char message[1024]; };\n"
+       "__attribute__((weak)) _Thread_local struct atrous_call_context *atrous_active_call;\n"
        "__attribute__((weak)) void atrous_halide_error(void *uc, const char *msg) {\n"
-       "  struct atrous_call_context *ctx = (struct atrous_call_context *)uc;\n"
-       "  if (ctx && !ctx->message[0]) snprintf(ctx->message, sizeof ctx->message, \"%s\", msg);\n"
-       "}\n\n";
+       "  struct atrous_call_context *ctx = atrous_active_call;\n"
+       "  if (ctx && uc == ctx) {\n"
+       "    if (!ctx->message[0]) snprintf(ctx->message, sizeof ctx->message, \"%s\", msg);\n"
+       "    return;\n  }\n  fputs(msg, stderr);\n}\n\n";
   c += "static _Thread_local char " + m + "_error[1024];\n";
   c += "const char *" + m + "_last_error(void) { return " + m + "_error; }\n\n";
 
@@ -291,7 +302,10 @@ std::string generateDriver(const DriverSpec &spec) {
         "  data = (unsigned char *)malloc(" +
         std::to_string(blob.data.size()) +
         ");\n"
-        "  if (!data) { fclose(f); return ATROUS_ERROR_OUT_OF_MEMORY; }\n"
+        "  if (!data) { fclose(f); snprintf(" +
+        m + "_error, sizeof " + m +
+        "_error, \"out of memory\"); "
+        "return ATROUS_ERROR_OUT_OF_MEMORY; }\n"
         "  if (fread(data, 1, " +
         std::to_string(blob.data.size()) + ", f) != " + std::to_string(blob.data.size()) +
         ") {\n"
@@ -318,12 +332,14 @@ std::string generateDriver(const DriverSpec &spec) {
   c += "\n";
   c += "static void " + m +
        "_buffer(halide_buffer_t *b, const void *host, const halide_dimension_t "
-       "*dims, int rank, int is_int) {\n"
+       "*dims, int rank, int is_int, int host_dirty) {\n"
        "  memset(b, 0, sizeof *b);\n  b->host = (uint8_t *)host;\n"
        "  b->type.code = is_int ? halide_type_int : halide_type_float;\n"
        "  b->type.bits = 32;\n  b->type.lanes = 1;\n  b->dimensions = rank;\n"
        "  b->dim = (halide_dimension_t *)dims;\n";
-  if (spec.gpu) c += "  b->flags = halide_buffer_flag_host_dirty;\n";
+  // Only what the host wrote (inputs, weights) needs uploading to a GPU.
+  c += spec.gpu ? "  b->flags = host_dirty ? halide_buffer_flag_host_dirty : 0;\n"
+                : "  (void)host_dirty;\n";
   c += "}\n\n";
 
   // Checks a caller's buffer against the model's type and shape.
@@ -376,7 +392,6 @@ std::string generateDriver(const DriverSpec &spec) {
          "_error, \"weights are not loaded: "
          "call " +
          m + "_load_weights first\"); return ATROUS_ERROR_WEIGHTS; }\n";
-  c += "  halide_set_error_handler(atrous_halide_error);\n";
   if (storage.arenaBytes > 0) {
     c += "  arena_base = (unsigned char *)malloc(" + std::to_string(storage.arenaBytes) +
          "ull + 64);\n";
@@ -387,16 +402,19 @@ std::string generateDriver(const DriverSpec &spec) {
     c += "  arena = arena_base + (64 - ((size_t)arena_base & 63));\n";
   }
   c += "  (void)arena;\n";
+  c += "  struct atrous_call_context *previous_call = atrous_active_call;\n";
+  c += "  atrous_active_call = &ctx;\n";
+  c += "  halide_set_error_handler(atrous_halide_error);\n";
   for (const auto &[v, off] : storage.arenaOffset)
     c += "  " + m + "_buffer(&v" + std::to_string(v) + ", arena + " + std::to_string(off) +
          "ull, " + m + "_dims_v" + std::to_string(v) + ", " + std::to_string(g.type(v).rank()) +
-         ", " + (g.type(v).dtype == DType::I32 ? "1" : "0") + ");\n";
+         ", " + (g.type(v).dtype == DType::I32 ? "1" : "0") + ", 0);\n";
   std::map<std::string, size_t> weightIndex;
   for (size_t p = 0; p < blob.specs.size(); ++p) {
     weightIndex[blob.specs[p].name] = p;
     c += "  " + m + "_buffer(&w" + std::to_string(p) + ", w + " + std::to_string(blob.offsets[p]) +
          "ull, " + m + "_dims_w" + std::to_string(p) + ", " +
-         std::to_string(blob.specs[p].type.rank()) + ", 0);\n";
+         std::to_string(blob.specs[p].type.rank()) + ", 0, 1);\n";
   }
   for (size_t i = 0; i < spec.groups.size(); ++i) {
     const Group &grp = spec.groups[i];
@@ -442,6 +460,7 @@ std::string generateDriver(const DriverSpec &spec) {
     for (size_t p = 0; p < blob.specs.size(); ++p)
       c += "  halide_device_free(&ctx, &w" + std::to_string(p) + ");\n";
   }
+  c += "  atrous_active_call = previous_call;\n";
   c += "  free(arena_base);\n  if (rc == 0) " + m + "_error[0] = 0;\n  return rc;\n}\n\n";
 
   // Entry points.
@@ -464,11 +483,11 @@ std::string generateDriver(const DriverSpec &spec) {
     checks += "  if ((rc = " + m + "_check(" + name + ", " + cString(what) + ", " + dims + ", " +
               std::to_string(t.rank()) + ", " + isInt + ")) != 0) return rc;\n  " + slot + " = " +
               name + ";\n";
-    wraps += "  if (!" + name + ") { snprintf(" + m + "_error, sizeof " + m + "_error, " +
+    wraps += "  if (!" + name + ") { snprintf(" + m + "_error, sizeof " + m + "_error, \"%s\", " +
              cString(what + " is NULL") + "); return ATROUS_ERROR_NULL_POINTER; }\n  " + m +
              "_buffer(&b[" + std::to_string(k) + "], " + name + ", " + dims + ", " +
-             std::to_string(t.rank()) + ", " + isInt + ");\n  " + slot + " = &b[" +
-             std::to_string(k) + "];\n";
+             std::to_string(t.rank()) + ", " + isInt + ", " + (isInput ? "1" : "0") + ");\n  " +
+             slot + " = &b[" + std::to_string(k) + "];\n";
     ptrList += (k ? ", " : "") + std::string("(") + (isInput ? "const " : "") + cType(t.dtype) +
                " *)arrays[" + std::to_string(k) + "]";
     if (spec.gpu) frees += "  halide_device_free(0, &b[" + std::to_string(k) + "]);\n";

@@ -45,8 +45,9 @@ std::string readFile(const fs::path &p) {
 }
 
 // A cache entry is an object plus the signature it was built from; a hit
-// must match the signature in full, so a hash collision is a miss, not
-// wrong code.
+// must match the signature in full. (Two different signatures with one hash
+// in one compile are refused in compileGroups; across compiles the later
+// one overwrites the entry.)
 GroupObject compileOne(const Graph &graph, const Group &group, const std::string &signature,
                        const Halide::Target &target, const fs::path &dir) {
   GroupObject obj;
@@ -104,9 +105,13 @@ std::vector<GroupObject> compileGroups(const Graph &graph, const std::vector<Gro
   std::vector<std::string> signatures;
   std::map<std::string, size_t> firstWith;
   std::vector<size_t> unique;
+  std::map<uint64_t, std::string> byHash;
   for (size_t i = 0; i < groups.size(); ++i) {
     signatures.push_back(groupSignature(graph, groups[i], target));
     if (firstWith.emplace(signatures[i], i).second) unique.push_back(i);
+    auto [it, fresh] = byHash.emplace(fnv1a(signatures[i]), signatures[i]);
+    if (!fresh && it->second != signatures[i])
+      throw Error("two different groups hash to the same function name; please report this");
   }
   std::vector<GroupObject> objects(groups.size());
   std::atomic<size_t> next{0};
@@ -135,6 +140,10 @@ std::vector<GroupObject> compileGroups(const Graph &graph, const std::vector<Gro
       std::rethrow_exception(failure);
     } catch (const Halide::Error &e) {
       throw Error(std::string("Halide could not compile a group: ") + e.what());
+    } catch (const Error &) {
+      throw;
+    } catch (const std::exception &e) {
+      throw Error(std::string("compiling a group failed: ") + e.what());
     }
   }
   for (size_t i = 0; i < groups.size(); ++i)

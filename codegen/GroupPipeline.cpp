@@ -85,8 +85,8 @@ GroupPipeline buildGroupPipeline(const Graph &graph, const Group &group,
 }
 
 std::string groupSignature(const Graph &graph, const Group &group, const Halide::Target &target) {
-  std::string s =
-      "codegen " + std::to_string(kCodegenVersion) + "\ntarget " + target.to_string() + "\n";
+  std::string s = "codegen " + std::to_string(kCodegenVersion) + "\nhalide " +
+                  ATROUS_HALIDE_VERSION + "\ntarget " + target.to_string() + "\n";
   for (ValueId in : group.inputs)
     s += "in " + graph.type(in).str() + "\n";
   // Values are named by position (group input k, group node k), not by id or

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 
 #include "codegen/DriverSource.h"
 #include "codegen/GroupCompiler.h"
@@ -29,6 +30,12 @@ ModelObjects buildModelObjects(const Graph &graph, const Weights &weights,
     throw Error("weights in the library's data section need an ELF target; use "
                 "--external-weights for " +
                 target.to_string());
+  // Halide addresses a buffer with 32-bit offsets unless built for large
+  // buffers, which costs speed everywhere; a model this large is refused.
+  for (const Node &n : graph.nodes)
+    if (numElements(n.type.shape) * dtypeSize(n.type.dtype) > std::numeric_limits<int32_t>::max())
+      throw Error("value '" + n.name + "' " + n.type.str() +
+                  " is larger than the 2 GiB a generated buffer can hold");
   ModelObjects result;
   result.name = cIdentifierFor(name);
   result.weights = packWeights(graph, weights);

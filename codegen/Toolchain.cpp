@@ -1,9 +1,11 @@
 #include "codegen/Toolchain.h"
 
+#include <fcntl.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -49,7 +51,9 @@ void runProcess(const std::vector<std::string> &argv, const std::string &what) {
   for (const std::string &a : argv)
     commandLine += (commandLine.empty() ? "" : " ") + a;
   int pipeFds[2];
-  if (pipe(pipeFds) != 0) throw Error(what + ": cannot create a pipe");
+  // Close-on-exec, so that a tool started by another thread at the same time
+  // does not inherit this pipe and keep it open past this tool's exit.
+  if (pipe2(pipeFds, O_CLOEXEC) != 0) throw Error(what + ": cannot create a pipe");
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, pipeFds[1], 1);
@@ -71,7 +75,8 @@ void runProcess(const std::vector<std::string> &argv, const std::string &what) {
   close(pipeFds[0]);
   if (rc != 0) throw Error(what + ": cannot run '" + argv[0] + "' (is it installed?)");
   int status = 0;
-  waitpid(pid, &status, 0);
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
     throw Error(what + " failed: " + commandLine + "\n" + output);
 }

@@ -1,9 +1,20 @@
 #include "ir/Graph.h"
 
+#include <limits>
+
 #include "ir/Error.h"
 #include "ir/ShapeInference.h"
 
 namespace atrous {
+
+// Dimensions beyond int32 cannot be indexed by generated code (Halide's
+// buffers use 32-bit extents), so they are refused where shapes are made.
+static void checkExtents(const TensorType &type, const SourceLoc &loc, const std::string &what) {
+  for (int64_t d : type.shape)
+    if (d > std::numeric_limits<int32_t>::max())
+      throw SourceError(loc, what + " has a dimension of " + std::to_string(d) +
+                                 ", more than the 2147483647 supported");
+}
 
 ValueId Graph::addInput(const std::string &inputName, TensorType type, SourceLoc loc) {
   if (find(inputName) >= 0) throw SourceError(loc, "the name '" + inputName + "' is already used");
@@ -17,6 +28,7 @@ ValueId Graph::addInput(const std::string &inputName, TensorType type, SourceLoc
   } catch (const Error &e) {
     throw SourceError(loc, "input '" + inputName + "': " + e.what());
   }
+  checkExtents(type, loc, "input '" + inputName + "'");
   Node n;
   n.name = inputName;
   n.op = OpKind::Input;
@@ -45,6 +57,7 @@ ValueId Graph::addNode(Node node) {
   } catch (const Error &e) {
     throw SourceError(node.loc, op + " '" + node.name + "': " + e.what());
   }
+  checkExtents(node.type, node.loc, op + " '" + node.name + "'");
   return append(std::move(node));
 }
 

@@ -159,7 +159,7 @@ TensorType inferSlice(const Node &node, const TensorType &x) {
   int64_t start = clampIndex(node.attrs.getInt("start"));
   int64_t end = clampIndex(node.attrs.getInt("end"));
   int64_t step = positiveInt(node.attrs, "step");
-  int64_t n = end > start ? (end - start + step - 1) / step : 0;
+  int64_t n = end > start ? (end - start - 1) / step + 1 : 0;
   if (n == 0)
     throw Error("slice of " + x.str() + " along axis " + std::to_string(axis) + " is empty");
   Shape out = x.shape;

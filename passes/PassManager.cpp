@@ -33,7 +33,11 @@ void runPasses(Graph &graph, Weights *weights, const std::vector<std::string> &p
     pipeline.push_back(std::move(pass));
   }
   for (const std::unique_ptr<Pass> &pass : pipeline) {
-    pass->run(graph, weights);
+    try {
+      pass->run(graph, weights);
+    } catch (const std::exception &e) {
+      throw Error("in pass " + pass->name() + ": " + e.what());
+    }
     try {
       verify(graph);
       if (weights) checkWeights(graph, *weights);

@@ -334,8 +334,8 @@ TEST(Parser, ErrorsPointAtTheProblem) {
       {in + "y = conv3d(x, out=1, kernel=1)\noutput y\n", 2, 5,
        "unknown op 'conv3d'; did you mean 'conv1d' or 'conv2d'?"},
       {in + "y = conv2d(x, out=1, kernel=1, padding=1)\noutput y\n", 2, 32,
-       "unknown attribute 'padding' for conv2d; valid: out, kernel, stride, dilation, pad, "
-       "groups, bias"},
+       "unknown attribute 'padding' for conv2d; valid: residual, out, kernel, stride, "
+       "dilation, pad, groups, bias, act, alpha"},
       {in + "y = conv2d(x, out=1, kernel=1, out=2)\noutput y\n", 2, 32,
        "attribute 'out' is given twice"},
       {in + "y = conv2d(x, x, out=1, kernel=1)\noutput y\n", 2, 15, "conv2d takes 1 input, got 2"},

@@ -2,6 +2,8 @@
 // impossible attributes and mismatches that must be rejected with a message.
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include "ir/Error.h"
 #include "ir/Geometry.h"
 #include "tests/unit/IrTestUtil.h"
@@ -226,10 +228,21 @@ TEST(ShapeInference, ReshapeFlattenArgmaxLinear) {
 TEST(ShapeInference, HugeShapesFailCleanly) {
   Graph g;
   EXPECT_THROW(g.addInput("x", {DType::F32, {int64_t(1) << 40, int64_t(1) << 40}}), Error);
-  ValueId x = g.addInput("y", {DType::F32, {1, 1, int64_t(1) << 31, int64_t(1) << 31}});
+  // Dimensions beyond int32 are refused: generated code cannot index them.
+  EXPECT_THROW(g.addInput("wide", {DType::F32, {1, 1, int64_t(1) << 31}}), Error);
+  ValueId x = g.addInput("y", {DType::F32, {1, 1, int64_t(1) << 30, int64_t(1) << 30}});
   // An output that overflows int64 elements is an error, not a wraparound.
   EXPECT_THROW(
       add(g, "c", OpKind::Conv2d, {x}, {{"out", int64_t(1) << 30}, {"kernel", int64_t{1}}}), Error);
+  // A transposed conv whose output extent leaves int32.
+  EXPECT_THROW(add(g, "t", OpKind::ConvTranspose2d, {x},
+                   {{"out", int64_t{1}}, {"kernel", int64_t{1}}, {"stride", int64_t{4}}}),
+               Error);
+  // A slice step near int64's limit does not overflow the extent arithmetic.
+  ValueId s = add(
+      g, "s", OpKind::Slice, {x},
+      {{"axis", int64_t{3}}, {"end", int64_t{5}}, {"step", std::numeric_limits<int64_t>::max()}});
+  EXPECT_EQ(g.type(s).shape[3], 1);
 }
 
 TEST(Attrs, NormalizationFillsDefaultsAndConvertsScalars) {
