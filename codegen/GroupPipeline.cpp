@@ -4,6 +4,7 @@
 #include <cctype>
 #include <map>
 
+#include "codegen/DriverSource.h"
 #include "codegen/Lowering.h"
 #include "codegen/Schedule.h"
 #include "ir/Error.h"
@@ -26,13 +27,6 @@ template <typename Param> void constrainDense(Param p, const Shape &shape) {
     p.dim(static_cast<int>(k)).set_stride(static_cast<int>(stride));
     stride *= extent;
   }
-}
-
-std::string cIdentifier(const std::string &name) {
-  std::string s;
-  for (char c : name)
-    s += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
-  return s;
 }
 
 } // namespace
@@ -60,7 +54,7 @@ GroupPipeline buildGroupPipeline(const Graph &graph, const Group &group,
       ops.inputs.push_back(values.at(in));
     for (const ParamSpec &spec : paramSpecs(graph, node)) {
       Halide::ImageParam w(Halide::Float(32), spec.type.rank(),
-                           "w" + std::to_string(params.size()) + "_" + cIdentifier(spec.suffix));
+                           "w" + std::to_string(params.size()) + "_" + cIdentifierFor(spec.suffix));
       constrainDense(w, spec.type.shape);
       params.push_back(w);
       ops.params.emplace(spec.suffix, LoweredValue{w, spec.type});

@@ -1,5 +1,7 @@
 #include "codegen/Lowering.h"
 
+#include "codegen/DriverSource.h"
+
 #include <cctype>
 
 #include "ir/Epilogue.h"
@@ -30,10 +32,7 @@ Expr LoweredValue::at(const std::vector<Expr> &logical) const {
 }
 
 std::string funcName(const Node &node) {
-  std::string s = node.name;
-  for (char &c : s)
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_') c = '_';
-  return s;
+  return cIdentifierFor(node.name);
 }
 
 void defineLogical(Func &f, int rank, const Expr &value) {

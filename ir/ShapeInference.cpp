@@ -272,7 +272,7 @@ TensorType inferFlatten(const Node &node, const TensorType &x) {
   return {x.dtype, {numElements(head), numElements(tail)}};
 }
 
-void checkArity(const Node &node, const OpInfo &info, size_t n) {
+void checkArity(const OpInfo &info, size_t n) {
   size_t lo = static_cast<size_t>(info.minInputs);
   size_t hi = info.maxInputs < 0 ? SIZE_MAX : info.maxInputs + info.keywordInputs.size();
   if (n < lo || n > hi) {
@@ -283,7 +283,6 @@ void checkArity(const Node &node, const OpInfo &info, size_t n) {
     throw Error(info.name + " takes " + want + (want == "1" ? " input" : " inputs") + ", got " +
                 std::to_string(n));
   }
-  (void)node;
 }
 
 } // namespace
@@ -368,7 +367,7 @@ TensorType inferInterleave(const Node &node, const std::vector<TensorType> &in) 
 TensorType inferType(const Node &node, const std::vector<TensorType> &in) {
   const OpInfo &info = opInfo(node.op);
   if (node.op == OpKind::Input) return node.type;
-  checkArity(node, info, in.size());
+  checkArity(info, in.size());
   bool anyDType = node.op == OpKind::Concat || node.op == OpKind::Slice ||
                   node.op == OpKind::Reshape || node.op == OpKind::Flatten;
   for (const TensorType &t : in) {
@@ -378,7 +377,7 @@ TensorType inferType(const Node &node, const std::vector<TensorType> &in) {
   }
   const TensorType &x = in[0];
   switch (node.op) {
-  case OpKind::Input:
+  case OpKind::Input: // returned above; listed so the switch stays exhaustive
     return node.type;
   case OpKind::Conv1d:
   case OpKind::Conv2d:

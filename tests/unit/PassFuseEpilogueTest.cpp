@@ -13,6 +13,8 @@
 
 #include <gtest/gtest.h>
 
+#include <ostream>
+
 #include "frontend/Parser.h"
 #include "frontend/WeightSource.h"
 #include "ir/Epilogue.h"
@@ -332,6 +334,11 @@ struct ModelCase {
   std::string input;
   Shape shape;
 };
+
+// Names the case in test listings (and so in ctest) by its file.
+void PrintTo(const ModelCase &c, std::ostream *os) {
+  *os << c.file;
+}
 
 std::string modelPath(const std::string &file) {
   return (std::filesystem::path(ATROUS_SOURCE_DIR) / "models" / file).string();

@@ -49,10 +49,14 @@ int runCommand(const RunOptions &options) {
   std::vector<Tensor> inputs;
   for (size_t i = 0; i < inputIds.size(); ++i) {
     const TensorType &want = graph.type(inputIds[i]);
-    if (i < options.inputs.size())
+    if (i < options.inputs.size()) {
       inputs.push_back(tensorFromNpy(rt::readNpy(options.inputs[i]), options.inputs[i]));
-    else
+      if (inputs.back().type() != want)
+        throw Error("input '" + graph.node(inputIds[i]).name + "' expects " + want.str() +
+                    ", got " + inputs.back().type().str() + " from " + options.inputs[i]);
+    } else {
       inputs.push_back(randomTensor(want, options.inputSeed + i));
+    }
   }
   std::function<std::vector<Tensor>()> runOnce;
   std::unique_ptr<codegen::CompiledModel> compiled;
