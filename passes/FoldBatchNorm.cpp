@@ -129,10 +129,7 @@ public:
   // A batchnorm after a folded one reads the producer only after the first
   // fold, so folding repeats until nothing changes.
   bool run(Graph &graph, Weights *weights) override {
-    bool changed = false;
-    while (foldOnce(graph, weights))
-      changed = true;
-    return changed;
+    return sweepUntilUnchanged(graph, weights, foldOnce);
   }
 };
 

@@ -152,10 +152,7 @@ public:
   }
 
   bool run(Graph &graph, Weights *weights) override {
-    bool changed = false;
-    while (foldOnce(graph, weights))
-      changed = true;
-    return changed;
+    return sweepUntilUnchanged(graph, weights, foldOnce);
   }
 };
 

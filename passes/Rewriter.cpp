@@ -83,4 +83,11 @@ void pruneWeights(const Graph &graph, Weights &weights) {
     it = wanted.count(it->first) ? std::next(it) : weights.erase(it);
 }
 
+bool sweepUntilUnchanged(Graph &graph, Weights *weights, bool (*sweep)(Graph &, Weights *)) {
+  bool changed = false;
+  while (sweep(graph, weights))
+    changed = true;
+  return changed;
+}
+
 } // namespace atrous

@@ -45,4 +45,9 @@ std::vector<int> useCounts(const Graph &graph);
 // Removes the weights of nodes that are no longer in the graph.
 void pruneWeights(const Graph &graph, Weights &weights);
 
+// Runs `sweep` (one pass over the graph that says whether it rewrote
+// anything) until a sweep changes nothing, for passes where one rewrite can
+// enable another. Returns whether any sweep changed the graph.
+bool sweepUntilUnchanged(Graph &graph, Weights *weights, bool (*sweep)(Graph &, Weights *));
+
 } // namespace atrous

@@ -21,6 +21,16 @@ WindowGeometry liftTo2d(const WindowGeometry &geometry);
 // Converts a possibly negative axis of a rank-`rank` tensor into [0, rank).
 int normalizeAxis(int64_t axis, int rank);
 
+// The extents a direct or transposed convolution loops over, from the
+// node's window geometry lifted to 2-D (ConvExtents.cpp).
+struct ConvExtents {
+  WindowGeometry geometry;
+  int64_t batch = 0, inChannels = 0, outChannels = 0, groups = 1, inPerGroup = 0, outPerGroup = 0;
+  int64_t inH = 0, inW = 0, outH = 0, outW = 0, kH = 0, kW = 0;
+};
+// Throws atrous::Error when the geometry disagrees with the node's type.
+ConvExtents convExtents(const Node &node, const Shape &input);
+
 // Conv.cpp: conv1d / conv2d. `bias` is null when the node has none.
 Tensor conv(const Node &node, const Tensor &x, const Tensor &weight, const Tensor *bias);
 

@@ -3,7 +3,6 @@
 // nodes that differ in an attribute or input are not, and the graph computes
 // exactly what it did (merging never changes arithmetic, so outputs must be
 // bit-identical).
-#include <algorithm>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -11,11 +10,13 @@
 #include "frontend/Parser.h"
 #include "frontend/WeightSource.h"
 #include "ir/Printer.h"
-#include "ir/Verifier.h"
 #include "passes/CommonSubexpressions.h"
 #include "reference/Interpreter.h"
 
+#include "PassTestUtil.h"
+
 using namespace atrous;
+using namespace atrous::pass_test;
 
 namespace {
 
@@ -25,23 +26,12 @@ Graph cseAndCompare(const std::string &text, uint64_t seed) {
   SCOPED_TRACE("seed " + std::to_string(seed));
   Graph before = parseModel(text);
   Weights weightsBefore = randomWeights(before, seed);
-  Graph after = before;
-  Weights weightsAfter = weightsBefore;
-  createCsePass()->run(after, &weightsAfter);
-  verify(after);
-  checkWeights(after, weightsAfter);
-  std::vector<Tensor> inputs;
-  for (ValueId in : before.inputs())
-    inputs.push_back(randomTensor(before.type(in), seed + 1000 + static_cast<uint64_t>(in)));
+  Rewritten after = applyPass(*createCsePass(), before, weightsBefore);
+  std::vector<Tensor> inputs = randomInputsById(before, seed);
   std::vector<Tensor> expected = runReference(before, weightsBefore, inputs);
-  std::vector<Tensor> actual = runReference(after, weightsAfter, inputs);
+  std::vector<Tensor> actual = runReference(after.graph, after.weights, inputs);
   EXPECT_EQ(actual, expected);
-  return after;
-}
-
-int countOp(const Graph &g, OpKind op) {
-  return static_cast<int>(
-      std::count_if(g.nodes.begin(), g.nodes.end(), [op](const Node &n) { return n.op == op; }));
+  return after.graph;
 }
 
 TEST(PassCse, MergesDuplicatedBranchesKeepingTheFirstName) {

@@ -13,6 +13,8 @@
 #include "passes/DeadCode.h"
 #include "reference/Interpreter.h"
 
+#include "PassTestUtil.h"
+
 using namespace atrous;
 
 namespace {
@@ -43,9 +45,7 @@ TEST(PassDce, RemovesUnusedNodesAndTheirWeights) {
     EXPECT_EQ(weightsAfter.count("dead.weight"), 0u);
     EXPECT_EQ(weightsAfter.count("dead2.running_var"), 0u);
 
-    std::vector<Tensor> inputs;
-    for (ValueId in : before.inputs())
-      inputs.push_back(randomTensor(before.type(in), seed + 1000 + static_cast<uint64_t>(in)));
+    std::vector<Tensor> inputs = pass_test::randomInputsById(before, seed);
     EXPECT_EQ(runReference(after, weightsAfter, inputs),
               runReference(before, weightsBefore, inputs));
   }

@@ -19,7 +19,10 @@
 #include "passes/FoldBatchNorm.h"
 #include "reference/Interpreter.h"
 
+#include "PassTestUtil.h"
+
 using namespace atrous;
+using namespace atrous::pass_test;
 
 namespace {
 
@@ -62,28 +65,14 @@ Graph foldAndCompare(const std::string &text, uint64_t seed, const Customize &cu
   Graph before = parseModel(text);
   Weights weightsBefore = randomWeights(before, seed);
   if (customize) customize(weightsBefore);
-  Graph after = before;
-  Weights weightsAfter = weightsBefore;
-  createFoldBatchNormPass()->run(after, &weightsAfter);
-  verify(after);
-  checkWeights(after, weightsAfter);
-
-  std::vector<Tensor> inputs;
-  for (ValueId in : before.inputs())
-    inputs.push_back(randomTensor(before.type(in), seed + 1000 + static_cast<uint64_t>(in)));
-  std::vector<Tensor> expected = runReference(before, weightsBefore, inputs);
-  std::vector<Tensor> actual = runReference(after, weightsAfter, inputs);
-  EXPECT_EQ(actual.size(), expected.size());
-  for (size_t i = 0; i < std::min(actual.size(), expected.size()); ++i) {
-    SCOPED_TRACE("output " + std::to_string(i));
-    expectClosePerChannel(actual[i], expected[i]);
-  }
-  return after;
-}
-
-int countOp(const Graph &g, OpKind op) {
-  return static_cast<int>(
-      std::count_if(g.nodes.begin(), g.nodes.end(), [op](const Node &n) { return n.op == op; }));
+  Rewritten after = applyPass(*createFoldBatchNormPass(), before, weightsBefore);
+  std::vector<Tensor> inputs = randomInputsById(before, seed);
+  expectOutputs(runReference(after.graph, after.weights, inputs),
+                runReference(before, weightsBefore, inputs),
+                [](const Tensor &actual, const Tensor &expected) {
+                  expectClosePerChannel(actual, expected);
+                });
+  return after.graph;
 }
 
 // The models of models/ at a small input size: every batchnorm folds and the
@@ -106,18 +95,14 @@ TEST(PassFoldBatchNorm, Models) {
     Graph before = parseModelFile(
         (std::filesystem::path(ATROUS_SOURCE_DIR) / "models" / c.file).string(), options);
     Weights weightsBefore = randomWeights(before, seed);
-    Graph after = before;
-    Weights weightsAfter = weightsBefore;
-    createFoldBatchNormPass()->run(after, &weightsAfter);
-    verify(after);
-    checkWeights(after, weightsAfter);
-    EXPECT_EQ(countOp(after, OpKind::BatchNorm), 0) << printGraph(after);
+    Rewritten after = applyPass(*createFoldBatchNormPass(), before, weightsBefore);
+    EXPECT_EQ(countOp(after.graph, OpKind::BatchNorm), 0) << printGraph(after.graph);
     Tensor input = randomTensor({DType::F32, c.shape}, seed + 1);
-    std::vector<Tensor> expected = runReference(before, weightsBefore, {input});
-    std::vector<Tensor> actual = runReference(after, weightsAfter, {input});
-    ASSERT_EQ(actual.size(), expected.size());
-    for (size_t i = 0; i < actual.size(); ++i)
-      expectClosePerChannel(actual[i], expected[i], kModelTolerance);
+    expectOutputs(runReference(after.graph, after.weights, {input}),
+                  runReference(before, weightsBefore, {input}),
+                  [](const Tensor &actual, const Tensor &expected) {
+                    expectClosePerChannel(actual, expected, kModelTolerance);
+                  });
   }
 }
 

@@ -12,56 +12,43 @@
 #include "frontend/Parser.h"
 #include "frontend/WeightSource.h"
 #include "ir/Printer.h"
-#include "ir/Verifier.h"
 #include "passes/FoldConstants.h"
 #include "reference/Interpreter.h"
 
+#include "PassTestUtil.h"
+
 using namespace atrous;
+using namespace atrous::pass_test;
 
 namespace {
 
 constexpr double kTolerance = 1e-6;
 
-struct Folded {
-  Graph graph;
-  Weights weights;
-  bool changed = false;
-};
+// Every element within kTolerance of max(1, |expected|).
+void expectNearElementwise(const Tensor &actual, const Tensor &expected) {
+  EXPECT_EQ(actual.type().str(), expected.type().str());
+  if (actual.type() != expected.type()) return;
+  int failures = 0;
+  for (int64_t k = 0; k < expected.numel() && failures < 5; ++k) {
+    double e = expected.f32()[k], a = actual.f32()[k];
+    if (!(std::fabs(a - e) <= kTolerance * std::max(1.0, std::fabs(e)))) {
+      ADD_FAILURE() << "at " << k << ": got " << a << ", expected " << e;
+      ++failures;
+    }
+  }
+}
 
 // Runs fold-constants on the model in `text` with random weights (seed),
 // checks the result and that its outputs match the model's.
-Folded foldAndCompare(const std::string &text, uint64_t seed) {
+Rewritten foldAndCompare(const std::string &text, uint64_t seed) {
   SCOPED_TRACE("seed " + std::to_string(seed));
   Graph before = parseModel(text);
   Weights weightsBefore = randomWeights(before, seed);
-  Folded f{before, weightsBefore};
-  f.changed = createFoldConstantsPass()->run(f.graph, &f.weights);
-  verify(f.graph);
-  checkWeights(f.graph, f.weights);
-  std::vector<Tensor> inputs;
-  for (ValueId in : before.inputs())
-    inputs.push_back(randomTensor(before.type(in), seed + 1000 + static_cast<uint64_t>(in)));
-  std::vector<Tensor> expected = runReference(before, weightsBefore, inputs);
-  std::vector<Tensor> actual = runReference(f.graph, f.weights, inputs);
-  EXPECT_EQ(actual.size(), expected.size());
-  for (size_t i = 0; i < std::min(actual.size(), expected.size()); ++i) {
-    EXPECT_EQ(actual[i].type().str(), expected[i].type().str()) << "output " << i;
-    if (actual[i].type() != expected[i].type()) continue;
-    int failures = 0;
-    for (int64_t k = 0; k < expected[i].numel() && failures < 5; ++k) {
-      double e = expected[i].f32()[k], a = actual[i].f32()[k];
-      if (!(std::fabs(a - e) <= kTolerance * std::max(1.0, std::fabs(e)))) {
-        ADD_FAILURE() << "output " << i << " at " << k << ": got " << a << ", expected " << e;
-        ++failures;
-      }
-    }
-  }
+  Rewritten f = applyPass(*createFoldConstantsPass(), before, weightsBefore);
+  std::vector<Tensor> inputs = randomInputsById(before, seed);
+  expectOutputs(runReference(f.graph, f.weights, inputs),
+                runReference(before, weightsBefore, inputs), expectNearElementwise);
   return f;
-}
-
-int countOp(const Graph &g, OpKind op) {
-  return static_cast<int>(
-      std::count_if(g.nodes.begin(), g.nodes.end(), [op](const Node &n) { return n.op == op; }));
 }
 
 // Each identity reads y = relu(x) and is the output: it disappears and the
@@ -84,7 +71,7 @@ TEST(PassFoldConstants, IdentitiesDisappear) {
     SCOPED_TRACE(identity);
     std::string text =
         "input x : f32[1, 4, 6, 7]\ny = relu(x)\noutput o = " + std::string(identity) + "\n";
-    Folded f = foldAndCompare(text, 1);
+    Rewritten f = foldAndCompare(text, 1);
     EXPECT_TRUE(f.changed);
     EXPECT_EQ(f.graph.nodes.size(), 2u) << printGraph(f.graph);
     EXPECT_EQ(f.graph.node(f.graph.outputs[0]).name, "y");
@@ -92,11 +79,11 @@ TEST(PassFoldConstants, IdentitiesDisappear) {
 }
 
 TEST(PassFoldConstants, FlattenToTheSameShape) {
-  Folded f = foldAndCompare(R"(
+  Rewritten f = foldAndCompare(R"(
     input x : f32[3, 5]
     output o = sigmoid(flatten(tanh(x)))
   )",
-                            2);
+                               2);
   EXPECT_EQ(countOp(f.graph, OpKind::Flatten), 0) << printGraph(f.graph);
 }
 
@@ -128,11 +115,11 @@ TEST(PassFoldConstants, NearMissesStay) {
 
 // An output that is an identity of a graph input would alias the input.
 TEST(PassFoldConstants, KeepsAnOutputThatWouldAliasAnInput) {
-  Folded f = foldAndCompare(R"(
+  Rewritten f = foldAndCompare(R"(
     input x : f32[1, 4, 6, 7]
     output o = reshape(x, shape=[1, 4, 6, 7])
   )",
-                            4);
+                               4);
   EXPECT_FALSE(f.changed);
   EXPECT_EQ(countOp(f.graph, OpKind::Reshape), 1);
 }
@@ -149,7 +136,7 @@ TEST(PassFoldConstants, ReshapeChainsBecomeOneReshape) {
     SCOPED_TRACE(chain);
     std::string text =
         "input x : f32[1, 4, 6, 7]\ny = relu(x)\noutput o = sigmoid(" + std::string(chain) + ")\n";
-    Folded f = foldAndCompare(text, 5);
+    Rewritten f = foldAndCompare(text, 5);
     EXPECT_TRUE(f.changed);
     EXPECT_EQ(countOp(f.graph, OpKind::Reshape) + countOp(f.graph, OpKind::Flatten), 1)
         << printGraph(f.graph);
@@ -157,12 +144,12 @@ TEST(PassFoldConstants, ReshapeChainsBecomeOneReshape) {
 }
 
 TEST(PassFoldConstants, ReshapeChainBackToTheInputShapeDisappears) {
-  Folded f = foldAndCompare(R"(
+  Rewritten f = foldAndCompare(R"(
     input x : f32[1, 4, 6, 7]
     y = relu(x)
     output o = sigmoid(reshape(flatten(y), shape=[1, 4, 6, 7]))
   )",
-                            6);
+                               6);
   EXPECT_EQ(f.graph.nodes.size(), 3u) << printGraph(f.graph);
 }
 
@@ -181,7 +168,7 @@ TEST(PassFoldConstants, ReluChainsCompose) {
     std::string text = "input x : f32[1, 4, 6, 7]\nx2 = add(x, x)\nx4 = add(x2, x2)\n"
                        "y = add(x4, x4)\noutput o = " +
                        std::string(c.chain) + "\n";
-    Folded f = foldAndCompare(text, 7);
+    Rewritten f = foldAndCompare(text, 7);
     EXPECT_EQ(countOp(f.graph, OpKind::Relu) + countOp(f.graph, OpKind::Relu6), 1)
         << printGraph(f.graph);
     const Node &out = f.graph.node(f.graph.outputs[0]);
@@ -193,13 +180,13 @@ TEST(PassFoldConstants, ReluChainsCompose) {
 
 // The inner relu has another user, so it stays; the outer one reads past it.
 TEST(PassFoldConstants, SharedInnerReluStays) {
-  Folded f = foldAndCompare(R"(
+  Rewritten f = foldAndCompare(R"(
     input x : f32[1, 4, 6, 7]
     r = relu(x)
     output o = relu6(r)
     output s = sigmoid(r)
   )",
-                            8);
+                               8);
   EXPECT_TRUE(f.changed);
   EXPECT_EQ(f.graph.node(f.graph.find("o")).inputs[0], f.graph.find("x"));
   EXPECT_GE(f.graph.find("r"), 0);
@@ -207,14 +194,14 @@ TEST(PassFoldConstants, SharedInnerReluStays) {
 
 TEST(PassFoldConstants, ConsecutiveBiasesAreSummedIntoTheFirst) {
   for (uint64_t seed : {9, 10}) {
-    Folded f = foldAndCompare(R"(
+    Rewritten f = foldAndCompare(R"(
       input x : f32[2, 5, 4]
       a = bias(x)
       b = bias(a)
       c = bias(reshape(b, shape=[2, 5, 4]))
       output o = tanh(c)
     )",
-                              seed);
+                                 seed);
     EXPECT_EQ(countOp(f.graph, OpKind::Bias), 1) << printGraph(f.graph);
     EXPECT_GE(f.graph.find("a"), 0);
     EXPECT_EQ(f.weights.size(), 1u);
@@ -228,7 +215,7 @@ TEST(PassFoldConstants, BiasesStayWithoutWeightsOrWhenShared) {
     b = bias(a)
     output o = add(a, b)
   )";
-  Folded f = foldAndCompare(shared, 11);
+  Rewritten f = foldAndCompare(shared, 11);
   EXPECT_FALSE(f.changed);
 
   Graph g = parseModel(R"(
@@ -242,13 +229,13 @@ TEST(PassFoldConstants, BiasesStayWithoutWeightsOrWhenShared) {
 
 // Nodes that were dead before are dce's business.
 TEST(PassFoldConstants, LeavesExistingDeadCode) {
-  Folded f = foldAndCompare(R"(
+  Rewritten f = foldAndCompare(R"(
     input x : f32[1, 4, 6, 7]
     dead = conv2d(x, out=2, kernel=1)
     y = relu(x)
     output o = relu(relu(y))
   )",
-                            12);
+                               12);
   EXPECT_TRUE(f.changed);
   EXPECT_GE(f.graph.find("dead"), 0);
   EXPECT_EQ(f.weights.count("dead.weight"), 1u);

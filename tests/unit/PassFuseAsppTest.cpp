@@ -7,7 +7,6 @@
 // 1e-4 times max(1, the largest magnitude of the reference output), because
 // the chain sums the projection's products in another order.
 #include <algorithm>
-#include <cmath>
 #include <filesystem>
 #include <map>
 #include <string>
@@ -25,64 +24,28 @@
 #include "passes/PassManager.h"
 #include "reference/Interpreter.h"
 
+#include "PassTestUtil.h"
+
 using namespace atrous;
+using namespace atrous::pass_test;
 
 namespace {
 
-struct Fused {
-  Graph graph;
-  Weights weights;
-  bool changed = false;
-};
+// See the tolerance in the comment at the top.
+constexpr float kTolerance = 1e-4f;
 
 // Runs `before` through the pass manager, then fuse-aspp with the weights.
-Fused fuse(const Graph &graph, const Weights &weights,
-           const std::vector<std::string> &before = {}) {
-  Fused f{graph, weights};
-  runPasses(f.graph, &f.weights, before);
-  f.changed = createFuseAsppPass()->run(f.graph, &f.weights);
-  verify(f.graph);
-  checkWeights(f.graph, f.weights);
-  return f;
+Rewritten fuse(const Graph &graph, const Weights &weights,
+               const std::vector<std::string> &before = {}) {
+  return applyPass(*createFuseAsppPass(), graph, weights, before);
 }
 
-void expectSameOutputs(const Graph &before, const Weights &wBefore, const Graph &after,
-                       const Weights &wAfter, uint64_t seed) {
-  std::vector<Tensor> inputs;
-  uint64_t inputSeed = seed;
-  for (ValueId id : before.inputs())
-    inputs.push_back(randomTensor(before.type(id), inputSeed++));
-  std::vector<Tensor> expected = runReference(before, wBefore, inputs);
-  std::vector<Tensor> actual = runReference(after, wAfter, inputs);
-  ASSERT_EQ(expected.size(), actual.size());
-  for (size_t k = 0; k < expected.size(); ++k) {
-    ASSERT_EQ(expected[k].type(), actual[k].type()) << "output " << k;
-    float scale = 1.0f, worst = 0.0f;
-    for (int64_t i = 0; i < expected[k].numel(); ++i) {
-      scale = std::max(scale, std::fabs(expected[k].f32()[i]));
-      worst = std::max(worst, std::fabs(expected[k].f32()[i] - actual[k].f32()[i]));
-    }
-    EXPECT_LE(worst, 1e-4f * scale) << "output " << k << ", seed " << seed;
-  }
-}
-
-Fused fuseAndCompare(const std::string &text, uint64_t seed) {
+Rewritten fuseAndCompare(const std::string &text, uint64_t seed) {
   Graph graph = parseModel(text);
   Weights weights = randomWeights(graph, seed);
-  Fused f = fuse(graph, weights);
-  expectSameOutputs(graph, weights, f.graph, f.weights, seed + 1);
+  Rewritten f = fuse(graph, weights);
+  expectSameOutputs(graph, weights, f.graph, f.weights, seed + 1, kTolerance);
   return f;
-}
-
-int count(const Graph &graph, OpKind op) {
-  return static_cast<int>(std::count_if(graph.nodes.begin(), graph.nodes.end(),
-                                        [op](const Node &n) { return n.op == op; }));
-}
-
-const Node &named(const Graph &graph, const std::string &name) {
-  ValueId id = graph.find(name);
-  if (id < 0) throw std::runtime_error("no node '" + name + "'");
-  return graph.node(id);
 }
 
 // The chain that ends in `last`, first conv first, following residuals while
@@ -124,12 +87,12 @@ cat  = concat(b0, b1, b2, b3, b4, axis=1)
 TEST(FuseAspp, AsppHeadBecomesAChainHeadedByThePoolingBranch) {
   for (const std::string mode : {"bilinear", "nearest"}) {
     SCOPED_TRACE(mode);
-    Fused f = fuseAndCompare(
+    Rewritten f = fuseAndCompare(
         asppHead(mode, "output proj = relu(batchnorm(conv2d(cat, out=8, kernel=1, bias=false)))\n"),
         7);
     EXPECT_TRUE(f.changed);
-    EXPECT_EQ(count(f.graph, OpKind::Concat), 0);
-    EXPECT_EQ(count(f.graph, OpKind::Resize), 0);
+    EXPECT_EQ(countOp(f.graph, OpKind::Concat), 0);
+    EXPECT_EQ(countOp(f.graph, OpKind::Resize), 0);
     std::vector<const Node *> steps = chain(f.graph, "proj.conv2d");
     ASSERT_EQ(steps.size(), 5u) << printGraph(f.graph);
     EXPECT_EQ(steps[0]->name, "proj.conv2d.b4");
@@ -146,7 +109,7 @@ TEST(FuseAspp, AsppHeadBecomesAChainHeadedByThePoolingBranch) {
 }
 
 TEST(FuseAspp, BiasGoesFirstActivationLast) {
-  Fused f = fuseAndCompare(
+  Rewritten f = fuseAndCompare(
       asppHead("bilinear",
                "output proj = conv2d(cat, out=6, kernel=1, act=leaky_relu, alpha=0.2)\n"),
       17);
@@ -163,12 +126,12 @@ TEST(FuseAspp, BiasGoesFirstActivationLast) {
 }
 
 TEST(FuseAspp, PlainConcatWithoutPoolingBranch) {
-  Fused f = fuseAndCompare(R"(
+  Rewritten f = fuseAndCompare(R"(
 input a : f32[2, 3, 5, 4]
 input b : f32[2, 5, 5, 4]
 output y = conv2d(concat(a, b, a), out=4, kernel=1, dilation=3, act=gated)
 )",
-                           27);
+                               27);
   std::vector<const Node *> steps = chain(f.graph, "y");
   ASSERT_EQ(steps.size(), 3u);
   EXPECT_EQ(f.graph.node(steps[0]->inputs[0]).name, "a");
@@ -179,55 +142,55 @@ output y = conv2d(concat(a, b, a), out=4, kernel=1, dilation=3, act=gated)
 
 TEST(FuseAspp, ResidualOfTheProjectionGoesToTheHead) {
   // A per-channel residual can head the chain with the pooling branch.
-  Fused small = fuseAndCompare(R"(
+  Rewritten small = fuseAndCompare(R"(
 input x : f32[1, 4, 6, 6]
 input r : f32[1, 5, 1, 1]
 p = resize(global_avg_pool(x), size=[6, 6])
 output y = conv2d(concat(x, p), out=5, kernel=1, residual=r)
 )",
-                               37);
+                                   37);
   std::vector<const Node *> steps = chain(small.graph, "y");
   ASSERT_EQ(steps.size(), 2u);
   EXPECT_EQ(small.graph.node(steps[0]->inputs.back()).name, "r");
-  EXPECT_EQ(count(small.graph, OpKind::Resize), 0);
+  EXPECT_EQ(countOp(small.graph, OpKind::Resize), 0);
 
   // A full-size one cannot: the pooling branch is then an ordinary part.
-  Fused full = fuseAndCompare(R"(
+  Rewritten full = fuseAndCompare(R"(
 input x : f32[1, 4, 6, 6]
 input r : f32[1, 5, 6, 6]
 p = resize(global_avg_pool(x), like=x)
 output y = conv2d(concat(x, p), out=5, kernel=1, residual=r)
 )",
-                              39);
+                                  39);
   steps = chain(full.graph, "y");
   ASSERT_EQ(steps.size(), 2u);
   EXPECT_EQ(full.graph.node(steps[0]->inputs.back()).name, "r");
   EXPECT_EQ(full.graph.node(steps[1]->inputs[0]).name, "p");
-  EXPECT_EQ(count(full.graph, OpKind::Resize), 1);
+  EXPECT_EQ(countOp(full.graph, OpKind::Resize), 1);
 }
 
 TEST(FuseAspp, OnlyBroadcastPartsStayFullSize) {
-  Fused f = fuseAndCompare(R"(
+  Rewritten f = fuseAndCompare(R"(
 input x : f32[1, 4, 6, 6]
 g = global_avg_pool(x)
 output y = conv2d(concat(resize(g, like=x), resize(g, like=x, mode=bilinear)), out=3, kernel=1)
 )",
-                           47);
+                               47);
   EXPECT_TRUE(f.changed);
-  EXPECT_EQ(count(f.graph, OpKind::Resize), 2);
+  EXPECT_EQ(countOp(f.graph, OpKind::Resize), 2);
   EXPECT_EQ(named(f.graph, "y").type.shape, (Shape{1, 3, 6, 6}));
 }
 
 TEST(FuseAspp, ResizeReadElsewhereIsKept) {
-  Fused f = fuseAndCompare(R"(
+  Rewritten f = fuseAndCompare(R"(
 input x : f32[1, 4, 6, 6]
 p = resize(global_avg_pool(x), like=x)
 output y = conv2d(concat(x, p), out=3, kernel=1)
 output z = relu(p)
 )",
-                           57);
-  EXPECT_EQ(count(f.graph, OpKind::Concat), 0);
-  EXPECT_EQ(count(f.graph, OpKind::Resize), 1);
+                               57);
+  EXPECT_EQ(countOp(f.graph, OpKind::Concat), 0);
+  EXPECT_EQ(countOp(f.graph, OpKind::Resize), 1);
   EXPECT_EQ(chain(f.graph, "y").front()->type.shape, (Shape{1, 3, 1, 1}));
 }
 
@@ -250,7 +213,7 @@ TEST(FuseAspp, DoesNotFire) {
   uint64_t seed = 60;
   for (const std::string &body : models) {
     SCOPED_TRACE(body);
-    Fused f = fuseAndCompare("input x : f32[1, 4, 6, 6]\n" + body, seed += 2);
+    Rewritten f = fuseAndCompare("input x : f32[1, 4, 6, 6]\n" + body, seed += 2);
     EXPECT_FALSE(f.changed);
   }
 }
@@ -276,12 +239,12 @@ TEST(FuseAspp, DeepLabV3PlusAt65) {
   Weights weights = randomWeights(graph, seed);
   std::vector<std::string> before;
   if (createPass("fold-batchnorm")) before.push_back("fold-batchnorm");
-  Fused f = fuse(graph, weights, before);
+  Rewritten f = fuse(graph, weights, before);
   EXPECT_TRUE(f.changed);
   // The ASPP concat goes; the decoder's concat feeds a 3x3 conv and stays.
-  EXPECT_EQ(count(f.graph, OpKind::Concat), 1);
+  EXPECT_EQ(countOp(f.graph, OpKind::Concat), 1);
   std::vector<const Node *> steps = chain(f.graph, "aspp_proj.conv2d");
   ASSERT_EQ(steps.size(), 5u) << printGraph(f.graph);
   EXPECT_EQ(steps[0]->type.shape, (Shape{1, 128, 1, 1}));
-  expectSameOutputs(graph, weights, f.graph, f.weights, seed + 1);
+  expectSameOutputs(graph, weights, f.graph, f.weights, seed + 1, kTolerance);
 }

@@ -5,7 +5,6 @@
 // (after fold-batchnorm when that pass is registered). Tolerance: the largest
 // absolute difference at most 1e-4 times max(1, the largest magnitude of the
 // reference output); a fused bias sums two vectors first, the rest is exact.
-#include <cmath>
 #include <filesystem>
 #include <map>
 #include <string>
@@ -25,58 +24,29 @@
 #include "passes/PassManager.h"
 #include "reference/Interpreter.h"
 
+#include "PassTestUtil.h"
+
 using namespace atrous;
+using namespace atrous::pass_test;
 
 namespace {
 
-struct Fused {
-  Graph graph;
-  Weights weights;
-  bool changed = false;
-};
+// See the tolerance in the comment at the top.
+constexpr float kTolerance = 1e-4f;
 
-// Runs `passes` before fuse-epilogue (through the pass manager), then
-// fuse-epilogue itself with the weights, and checks what it leaves.
-Fused fuse(const Graph &graph, const Weights &weights,
-           const std::vector<std::string> &before = {}) {
-  Fused f{graph, weights};
-  runPasses(f.graph, &f.weights, before);
-  f.changed = createFuseEpiloguePass()->run(f.graph, &f.weights);
-  verify(f.graph);
-  checkWeights(f.graph, f.weights);
-  return f;
-}
-
-std::vector<Tensor> randomInputs(const Graph &graph, uint64_t seed) {
-  std::vector<Tensor> inputs;
-  for (ValueId id : graph.inputs())
-    inputs.push_back(randomTensor(graph.type(id), seed++));
-  return inputs;
-}
-
-void expectSameOutputs(const Graph &before, const Weights &wBefore, const Graph &after,
-                       const Weights &wAfter, uint64_t seed) {
-  std::vector<Tensor> inputs = randomInputs(before, seed);
-  std::vector<Tensor> expected = runReference(before, wBefore, inputs);
-  std::vector<Tensor> actual = runReference(after, wAfter, inputs);
-  ASSERT_EQ(expected.size(), actual.size());
-  for (size_t k = 0; k < expected.size(); ++k) {
-    ASSERT_EQ(expected[k].type(), actual[k].type()) << "output " << k;
-    float scale = 1.0f, worst = 0.0f;
-    for (int64_t i = 0; i < expected[k].numel(); ++i) {
-      scale = std::max(scale, std::fabs(expected[k].f32()[i]));
-      worst = std::max(worst, std::fabs(expected[k].f32()[i] - actual[k].f32()[i]));
-    }
-    EXPECT_LE(worst, 1e-4f * scale) << "output " << k << ", seed " << seed;
-  }
+// Runs `before` through the pass manager, then fuse-epilogue with the
+// weights.
+Rewritten fuse(const Graph &graph, const Weights &weights,
+               const std::vector<std::string> &before = {}) {
+  return applyPass(*createFuseEpiloguePass(), graph, weights, before);
 }
 
 // Fuses `text` with random weights (seed `seed`) and checks the outputs agree.
-Fused fuseAndCompare(const std::string &text, uint64_t seed) {
+Rewritten fuseAndCompare(const std::string &text, uint64_t seed) {
   Graph graph = parseModel(text);
   Weights weights = randomWeights(graph, seed);
-  Fused f = fuse(graph, weights);
-  expectSameOutputs(graph, weights, f.graph, f.weights, seed + 1);
+  Rewritten f = fuse(graph, weights);
+  expectSameOutputs(graph, weights, f.graph, f.weights, seed + 1, kTolerance);
   return f;
 }
 
@@ -87,22 +57,16 @@ std::map<OpKind, int> opCounts(const Graph &graph) {
   return counts;
 }
 
-const Node &named(const Graph &graph, const std::string &name) {
-  ValueId id = graph.find(name);
-  if (id < 0) throw std::runtime_error("no node '" + name + "'");
-  return graph.node(id);
-}
-
 } // namespace
 
 TEST(FuseEpilogue, BiasAndReluJoinAConvWithoutBias) {
-  Fused f = fuseAndCompare(R"(
+  Rewritten f = fuseAndCompare(R"(
 input x : f32[1, 4, 7, 7]
 c = conv2d(x, out=6, kernel=3, pad=1, bias=false)
 b = bias(c)
 output y = relu(b)
 )",
-                           11);
+                               11);
   EXPECT_TRUE(f.changed);
   ASSERT_EQ(f.graph.nodes.size(), 2u);
   const Node &c = named(f.graph, "c");
@@ -119,12 +83,12 @@ l = linear(x, out=3)
 output y = bias(l)
 )");
   Weights weights = randomWeights(graph, 5);
-  Fused f = fuse(graph, weights);
+  Rewritten f = fuse(graph, weights);
   ASSERT_EQ(f.graph.nodes.size(), 2u);
   for (int i = 0; i < 3; ++i)
     EXPECT_FLOAT_EQ(f.weights.at("l.bias").f32()[i],
                     weights.at("l.bias").f32()[i] + weights.at("y.bias").f32()[i]);
-  expectSameOutputs(graph, weights, f.graph, f.weights, 6);
+  expectSameOutputs(graph, weights, f.graph, f.weights, 6, kTolerance);
 }
 
 TEST(FuseEpilogue, EveryActivationBecomesAct) {
@@ -137,11 +101,11 @@ TEST(FuseEpilogue, EveryActivationBecomesAct) {
   for (const auto &[op, act] : acts) {
     SCOPED_TRACE(op);
     std::string args = op == "leaky_relu" ? ", alpha=0.25" : "";
-    Fused f = fuseAndCompare("input x : f32[1, 3, 9]\n"
-                             "c = conv1d(x, out=4, kernel=3, dilation=2, pad=causal)\n"
-                             "output y = " +
-                                 op + "(c" + args + ")\n",
-                             seed += 2);
+    Rewritten f = fuseAndCompare("input x : f32[1, 3, 9]\n"
+                                 "c = conv1d(x, out=4, kernel=3, dilation=2, pad=causal)\n"
+                                 "output y = " +
+                                     op + "(c" + args + ")\n",
+                                 seed += 2);
     ASSERT_EQ(f.graph.nodes.size(), 2u);
     EXPECT_EQ(activationOf(named(f.graph, "c")), act);
     if (op == "leaky_relu") {
@@ -151,25 +115,25 @@ TEST(FuseEpilogue, EveryActivationBecomesAct) {
 }
 
 TEST(FuseEpilogue, ASecondActivationStaysOutside) {
-  Fused f = fuseAndCompare(R"(
+  Rewritten f = fuseAndCompare(R"(
 input x : f32[1, 3, 6, 6]
 c = conv_transpose2d(x, out=4, kernel=3, stride=2, pad=1, output_padding=1)
 output y = sigmoid(relu(c))
 )",
-                           31);
+                               31);
   EXPECT_EQ(activationOf(named(f.graph, "c")), Activation::Relu);
   EXPECT_EQ(opCounts(f.graph)[OpKind::Sigmoid], 1);
 }
 
 TEST(FuseEpilogue, ResNetBlockBecomesOneConvWithResidualAndRelu) {
-  Fused f = fuseAndCompare(R"(
+  Rewritten f = fuseAndCompare(R"(
 input x : f32[1, 8, 6, 6]
 c1 = conv2d(x, out=8, kernel=3, pad=1)
 r1 = relu(c1)
 c2 = conv2d(r1, out=8, kernel=3, pad=1)
 output y = relu(add(c2, x))
 )",
-                           41);
+                               41);
   ASSERT_EQ(f.graph.nodes.size(), 3u);
   const Node &c2 = named(f.graph, "c2");
   ASSERT_TRUE(hasResidual(c2));
@@ -179,13 +143,13 @@ output y = relu(add(c2, x))
 }
 
 TEST(FuseEpilogue, ResidualOnTheLeftAndBroadcastResidual) {
-  Fused f = fuseAndCompare(R"(
+  Rewritten f = fuseAndCompare(R"(
 input x : f32[1, 4, 5, 5]
 input s : f32[1, 6, 1, 1]
 c = conv2d(x, out=6, kernel=1)
 output y = tanh(add(s, c))
 )",
-                           51);
+                               51);
   const Node &c = named(f.graph, "c");
   ASSERT_TRUE(hasResidual(c));
   EXPECT_EQ(f.graph.node(c.inputs.back()).name, "s");
@@ -193,24 +157,24 @@ output y = tanh(add(s, c))
 }
 
 TEST(FuseEpilogue, AddThatWidensTheConvIsNotFused) {
-  Fused f = fuseAndCompare(R"(
+  Rewritten f = fuseAndCompare(R"(
 input x : f32[1, 4, 1, 1]
 input big : f32[1, 6, 5, 5]
 c = conv2d(x, out=6, kernel=1)
 output y = add(c, big)
 )",
-                           55);
+                               55);
   EXPECT_FALSE(f.changed);
 }
 
 TEST(FuseEpilogue, AddOfTwoConvsFusesIntoTheLaterOne) {
-  Fused f = fuseAndCompare(R"(
+  Rewritten f = fuseAndCompare(R"(
 input x : f32[1, 4, 6, 6]
 a = conv2d(x, out=5, kernel=3, pad=1)
 b = conv2d(x, out=5, kernel=1)
 output y = relu(add(a, b))
 )",
-                           61);
+                               61);
   ASSERT_EQ(f.graph.nodes.size(), 3u);
   EXPECT_FALSE(hasResidual(named(f.graph, "a")));
   const Node &b = named(f.graph, "b");
@@ -220,47 +184,47 @@ output y = relu(add(a, b))
 }
 
 TEST(FuseEpilogue, ResidualDefinedAfterTheConvIsNotFused) {
-  Fused f = fuseAndCompare(R"(
+  Rewritten f = fuseAndCompare(R"(
 input x : f32[1, 4, 6, 6]
 c = conv2d(x, out=4, kernel=3, pad=1)
 r = sigmoid(x)
 output y = add(c, r)
 )",
-                           71);
+                               71);
   EXPECT_FALSE(f.changed);
   EXPECT_EQ(opCounts(f.graph)[OpKind::Add], 1);
 }
 
 TEST(FuseEpilogue, ConvReadTwiceOrAnOutputIsNotFused) {
-  Fused shared = fuseAndCompare(R"(
+  Rewritten shared = fuseAndCompare(R"(
 input x : f32[1, 4, 6, 6]
 c = conv2d(x, out=4, kernel=3, pad=1)
 output a = relu(c)
 output b = add(c, x)
 )",
-                                81);
+                                    81);
   EXPECT_FALSE(shared.changed);
-  Fused output = fuseAndCompare(R"(
+  Rewritten output = fuseAndCompare(R"(
 input x : f32[1, 4, 6, 6]
 output c = conv2d(x, out=4, kernel=3, pad=1)
 output a = relu(c)
 )",
-                                83);
+                                    83);
   EXPECT_FALSE(output.changed);
 }
 
 TEST(FuseEpilogue, GatedUnitInEitherOrder) {
   for (const std::string mul : {"mul(t, s)", "mul(s, t)"}) {
     SCOPED_TRACE(mul);
-    Fused f = fuseAndCompare("input x : f32[1, 4, 12]\n"
-                             "h = conv1d(x, out=8, kernel=2, dilation=2, pad=causal)\n"
-                             "t = tanh(slice(h, axis=1, start=0, end=4))\n"
-                             "s = sigmoid(slice(h, axis=-2, start=-4, end=100))\n"
-                             "g = " +
-                                 mul +
-                                 "\n"
-                                 "output y = add(x, conv1d(g, out=4, kernel=1))\n",
-                             91);
+    Rewritten f = fuseAndCompare("input x : f32[1, 4, 12]\n"
+                                 "h = conv1d(x, out=8, kernel=2, dilation=2, pad=causal)\n"
+                                 "t = tanh(slice(h, axis=1, start=0, end=4))\n"
+                                 "s = sigmoid(slice(h, axis=-2, start=-4, end=100))\n"
+                                 "g = " +
+                                     mul +
+                                     "\n"
+                                     "output y = add(x, conv1d(g, out=4, kernel=1))\n",
+                                 91);
     ASSERT_EQ(f.graph.nodes.size(), 3u) << printGraph(f.graph);
     EXPECT_EQ(activationOf(named(f.graph, "h")), Activation::Gated);
     EXPECT_EQ(named(f.graph, "h").type.shape, (Shape{1, 4, 12}));
@@ -292,20 +256,20 @@ TEST(FuseEpilogue, NotAGatedUnit) {
   uint64_t seed = 100;
   for (const std::string &body : bodies) {
     SCOPED_TRACE(body);
-    Fused f = fuseAndCompare(
+    Rewritten f = fuseAndCompare(
         "input x : f32[1, 4, 12]\nh = conv1d(x, out=8, kernel=3, pad=1)\n" + body, seed += 2);
     EXPECT_FALSE(f.changed);
   }
 }
 
 TEST(FuseEpilogue, LinearTakesBiasResidualAndActivation) {
-  Fused f = fuseAndCompare(R"(
+  Rewritten f = fuseAndCompare(R"(
 input x : f32[3, 5]
 input r : f32[3, 4]
 l = linear(x, out=4, bias=false)
 output y = leaky_relu(add(r, bias(l)), alpha=0.1)
 )",
-                           121);
+                               121);
   ASSERT_EQ(f.graph.nodes.size(), 3u);
   const Node &l = named(f.graph, "l");
   EXPECT_TRUE(l.attrs.getBool("bias"));
@@ -362,9 +326,9 @@ TEST_P(FuseEpilogueModels, SameOutputsAtTestSize) {
   Graph graph = parseModelFile(modelPath(c.file), options);
   const uint64_t seed = 4242;
   Weights weights = randomWeights(graph, seed);
-  Fused f = fuse(graph, weights, foldFirst());
+  Rewritten f = fuse(graph, weights, foldFirst());
   EXPECT_TRUE(f.changed);
-  expectSameOutputs(graph, weights, f.graph, f.weights, seed + 1);
+  expectSameOutputs(graph, weights, f.graph, f.weights, seed + 1, kTolerance);
   std::map<OpKind, int> ops = opCounts(f.graph);
   if (c.file == "wavenet.atr") {
     // Every gate, residual and skip add and head relu lands in a conv.

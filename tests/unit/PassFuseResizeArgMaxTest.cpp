@@ -11,10 +11,11 @@
 
 #include "frontend/Parser.h"
 #include "frontend/WeightSource.h"
-#include "ir/Verifier.h"
 #include "ir/Weights.h"
 #include "passes/FuseResizeArgMax.h"
 #include "reference/Interpreter.h"
+
+#include "PassTestUtil.h"
 
 namespace atrous {
 namespace {
@@ -71,21 +72,12 @@ Outcome checkPass(const std::string &text, const std::string &marginOf, uint64_t
   Weights weights = randomWeights(before, seed);
   Tensor x = inputWithoutNearTies(before, weights, marginOf, seed);
   std::vector<Tensor> expected = runReference(before, weights, {x});
-  Graph after = before;
-  Weights rewritten = weights;
-  bool changed = createFuseResizeArgMaxPass()->run(after, &rewritten);
-  verify(after);
-  checkWeights(after, rewritten);
-  std::vector<Tensor> actual = runReference(after, rewritten, {x});
-  EXPECT_EQ(actual.size(), expected.size());
-  for (size_t i = 0; i < std::min(actual.size(), expected.size()); ++i)
-    EXPECT_TRUE(actual[i] == expected[i]) << "output " << i << " differs";
-  return {after, changed};
-}
-
-int countOps(const Graph &g, OpKind op) {
-  return static_cast<int>(
-      std::count_if(g.nodes.begin(), g.nodes.end(), [op](const Node &n) { return n.op == op; }));
+  pass_test::Rewritten after = pass_test::applyPass(*createFuseResizeArgMaxPass(), before, weights);
+  pass_test::expectOutputs(runReference(after.graph, after.weights, {x}), expected,
+                           [](const Tensor &actual, const Tensor &expected) {
+                             EXPECT_TRUE(actual == expected) << "differs";
+                           });
+  return {after.graph, after.changed};
 }
 
 TEST(PassFuseResizeArgMax, RandomizedResizesMatchExactly) {
@@ -112,8 +104,8 @@ TEST(PassFuseResizeArgMax, RandomizedResizesMatchExactly) {
                              axis + ", keepdims=" + (keep ? "true" : "false") + ")\n";
     Outcome o = checkPass(text, "up", seed * 100);
     EXPECT_TRUE(o.changed);
-    EXPECT_EQ(countOps(o.graph, OpKind::Resize), 0);
-    EXPECT_EQ(countOps(o.graph, OpKind::ArgMax), 0);
+    EXPECT_EQ(pass_test::countOp(o.graph, OpKind::Resize), 0);
+    EXPECT_EQ(pass_test::countOp(o.graph, OpKind::ArgMax), 0);
     const ValueId cls = o.graph.find("cls");
     ASSERT_GE(cls, 0);
     EXPECT_EQ(o.graph.node(cls).op, OpKind::ResizeArgMax);
@@ -131,8 +123,8 @@ TEST(PassFuseResizeArgMax, SoftmaxUnderArgMaxIsDropped) {
   // softmax under the resize stays (bilinear of probabilities is not of logits).
   Outcome o = checkPass(text, "up", 5);
   EXPECT_TRUE(o.changed);
-  EXPECT_EQ(countOps(o.graph, OpKind::Softmax), 1);
-  EXPECT_EQ(countOps(o.graph, OpKind::ResizeArgMax), 1);
+  EXPECT_EQ(pass_test::countOp(o.graph, OpKind::Softmax), 1);
+  EXPECT_EQ(pass_test::countOp(o.graph, OpKind::ResizeArgMax), 1);
   EXPECT_GE(o.graph.find("prob"), 0);
 }
 
@@ -144,7 +136,7 @@ TEST(PassFuseResizeArgMax, SoftmaxWithAnotherReaderStays) {
                            "output cls = argmax(prob)\n";
   Outcome o = checkPass(text, "logits", 9);
   EXPECT_TRUE(o.changed);
-  EXPECT_EQ(countOps(o.graph, OpKind::Softmax), 1);
+  EXPECT_EQ(pass_test::countOp(o.graph, OpKind::Softmax), 1);
   const Node &cls = o.graph.node(o.graph.find("cls"));
   EXPECT_EQ(o.graph.node(cls.inputs[0]).name, "logits");
 }
