@@ -26,6 +26,8 @@ struct OptOptions {
   bool printAfterAll = false;
   std::vector<std::string> printAfter;
   bool listPasses = false;
+  bool printGroups = false;     // the `group` analysis codegen uses
+  bool printMemoryPlan = false; // the `plan-memory` analysis codegen uses
 };
 
 struct RunOptions {

@@ -8,6 +8,8 @@
 
 #include "ir/Error.h"
 #include "ir/Printer.h"
+#include "passes/Grouping.h"
+#include "passes/MemoryPlan.h"
 #include "passes/PassManager.h"
 #include "tools/atrousc/Commands.h"
 
@@ -15,6 +17,19 @@ namespace atrous::cli {
 
 void optimize(Graph &graph, Weights &weights, const std::string &level) {
   runPasses(graph, &weights, pipelinePasses("O" + level));
+}
+
+// The arena the generated driver would allocate: graph inputs and outputs
+// live in the caller's buffers, every other group output in the arena.
+static void printMemoryPlan(const Graph &graph, const std::vector<std::vector<ValueId>> &groups) {
+  std::set<ValueId> external(graph.outputs.begin(), graph.outputs.end());
+  for (ValueId in : graph.inputs())
+    external.insert(in);
+  MemoryPlan plan = planMemory(graph, groups, external);
+  for (const auto &[id, offset] : plan.offset)
+    fmt::print("arena {}: offset {}, {} bytes\n", graph.node(id).name, offset,
+               arenaBytes(graph.type(id)));
+  fmt::print("arena peak {} bytes ({} without reuse)\n", plan.peakBytes, plan.totalBytes);
 }
 
 int optCommand(const OptOptions &options) {
@@ -39,6 +54,9 @@ int optCommand(const OptOptions &options) {
     if (!createPass(name)) throw Error("--print-after: unknown pass '" + name + "'");
   runPasses(graph, nullptr, passes, run);
   if (!run.printAfterAll) fmt::print("{}", printGraph(graph));
+  std::vector<std::vector<ValueId>> groups = groupNodes(graph);
+  if (options.printGroups) fmt::print("{}", describeGroups(graph, groups));
+  if (options.printMemoryPlan) printMemoryPlan(graph, groups);
   return 0;
 }
 

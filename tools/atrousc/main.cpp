@@ -39,6 +39,10 @@ int main(int argc, char **argv) {
   opt->add_flag("--print-after-all", optOpts.printAfterAll, "print the IR after every pass");
   opt->add_option("--print-after", optOpts.printAfter, "print the IR after the named pass");
   opt->add_flag("--list-passes", optOpts.listPasses, "list the passes and the -O2 pipeline");
+  opt->add_flag("--print-groups", optOpts.printGroups,
+                "after the passes, print the fused groups (one Halide pipeline each)");
+  opt->add_flag("--print-memory-plan", optOpts.printMemoryPlan,
+                "after the passes, print each intermediate's arena offset and the peak");
 
   cli::RunOptions runOpts;
   CLI::App *run = app.add_subcommand(
