@@ -98,19 +98,10 @@ static Func lowerPlain(const Node &node, const NodeOperands &ops) {
   case OpKind::Reshape:
   case OpKind::Flatten:
     return lowerDataMovement(node, ops);
-  case OpKind::BatchNorm:
-  case OpKind::Bias:
-  case OpKind::Relu:
-  case OpKind::Relu6:
-  case OpKind::LeakyRelu:
-  case OpKind::Sigmoid:
-  case OpKind::Tanh:
-  case OpKind::Add:
-  case OpKind::Mul:
-    return lowerElementwise(node, ops);
   default:
     break;
   }
+  if (isElementwise(node.op)) return lowerElementwise(node, ops);
   throw Error("lowering: no rule for " + opName(node.op));
 }
 

@@ -195,6 +195,10 @@ bool hasEpilogue(OpKind k) {
   return isConv(k) || isConvTranspose(k) || k == OpKind::Linear;
 }
 
+bool isElementwise(OpKind k) {
+  return isUnaryElementwise(k) || k == OpKind::Add || k == OpKind::Mul;
+}
+
 bool isUnaryElementwise(OpKind k) {
   switch (k) {
   case OpKind::BatchNorm:

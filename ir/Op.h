@@ -93,6 +93,8 @@ bool isConv(OpKind k);          // conv1d, conv2d
 bool isConvTranspose(OpKind k); // conv_transpose1d, conv_transpose2d
 bool isPool(OpKind k);          // max/avg pool 1d/2d (not global)
 bool isUnaryElementwise(OpKind k);
+// Unary elementwise ops and the broadcasting add / mul.
+bool isElementwise(OpKind k);
 // Ops that accumulate and so carry a fused epilogue (act=, residual=):
 // conv, conv_transpose and linear.
 bool hasEpilogue(OpKind k);

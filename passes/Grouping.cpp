@@ -13,23 +13,6 @@
 
 namespace atrous {
 
-bool isChainOp(OpKind op) {
-  switch (op) {
-  case OpKind::BatchNorm:
-  case OpKind::Bias:
-  case OpKind::Relu:
-  case OpKind::Relu6:
-  case OpKind::LeakyRelu:
-  case OpKind::Sigmoid:
-  case OpKind::Tanh:
-  case OpKind::Add:
-  case OpKind::Mul:
-    return true;
-  default:
-    return false;
-  }
-}
-
 std::vector<std::vector<ValueId>> groupNodes(const Graph &graph) {
   const std::vector<int> uses = useCounts(graph); // outputs count as readers
   std::vector<std::vector<ValueId>> groups;
@@ -51,7 +34,7 @@ std::vector<std::vector<ValueId>> groupNodes(const Graph &graph) {
     const ValueId id = static_cast<ValueId>(i);
     if (node.op == OpKind::Input) continue;
     std::optional<size_t> target;
-    if (isChainOp(node.op))
+    if (isElementwise(node.op))
       for (size_t k = 0; k < node.inputs.size() && !target; ++k)
         target = joinable(node, k);
     size_t group;

@@ -11,13 +11,9 @@
 
 namespace atrous {
 
-// Whether `op` may extend a group as an elementwise chain member: batchnorm,
-// bias, relu, relu6, leaky_relu, sigmoid, tanh, add, mul.
-bool isChainOp(OpKind op);
-
 // Partitions the non-input nodes into groups, ordered by their first node.
 // Each group is in graph order and its last node is its output. A node joins
-// the group whose last member M it reads when it is a chain op, it is M's only
+// the group whose last member M it reads when it is elementwise (isElementwise), it is M's only
 // reader, M is not a graph output, and (for add and mul) its other operand is
 // defined before the group's first node. Running the groups in this order is
 // a valid schedule: every value a group reads from outside is defined by an

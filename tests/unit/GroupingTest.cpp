@@ -105,7 +105,7 @@ void checkGroupingProperties(const Graph &g) {
       const Node &n = g.node(group[j]);
       const ValueId prev = group[j - 1];
       SCOPED_TRACE(n.name);
-      EXPECT_TRUE(isChainOp(n.op));
+      EXPECT_TRUE(isElementwise(n.op));
       EXPECT_EQ(uses[static_cast<size_t>(prev)], 1);
       EXPECT_TRUE(std::find(g.outputs.begin(), g.outputs.end(), prev) == g.outputs.end());
       bool readsPrev = false;
