@@ -27,17 +27,30 @@ void scheduleCpu(const Node &anchor, const TensorType &type, const LoweredNode &
   std::vector<Var> v = halideVars(rank);
   const int vx = fit(t.natural_vector_size(Halide::Float(32)), extentOf(type, 0));
   Var xo("xo"), xi("xi"), yo("yo"), yi("yi");
-  // Register tile: vx lanes along x times `rows` along the next dimension
-  // (image rows for 2-D, output channels for 1-D).
-  const int rows = rank >= 3 ? fit(4, extentOf(type, 1)) : 1;
-  if (rank >= 3) {
+  // Register tile: vx lanes along x times `rows` along a second dimension.
+  // A 2-D conv tiles output channels, so each input vector it loads feeds
+  // `rows` FMAs (one per channel, the weight broadcast); other 2-D ops tile
+  // image rows; 1-D ops tile channels.
+  const bool gated = activationOf(anchor) == Activation::Gated;
+  const bool channelTile = rank == 4 && value.accumulator.defined() && !gated;
+  const int tileDim = channelTile ? 2 : 1;
+  // Half the vector registers hold the conv's accumulators, leaving the rest
+  // for the input vector and the broadcast weights.
+  const int vectorRegisters =
+      t.arch == Halide::Target::ARM || t.has_feature(Halide::Target::AVX512) ? 32 : 16;
+  const int rows =
+      rank >= 3 ? fit(channelTile ? vectorRegisters / 2 : 4, extentOf(type, tileDim)) : 1;
+  if (channelTile) {
+    out.tile(v[0], v[2], xo, yo, xi, yi, vx, rows).vectorize(xi);
+    out.reorder(xi, yi, xo, yo, v[1], v[3]).parallel(v[1]);
+  } else if (rank >= 3) {
     out.tile(v[0], v[1], xo, yo, xi, yi, vx, rows).vectorize(xi);
     out.parallel(rank == 4 && extentOf(type, 2) >= 2 ? v[2] : yo);
   } else {
     out.split(v[0], xo, xi, vx).vectorize(xi);
     if (rank == 2) out.parallel(v[1]);
   }
-  if (value.accumulator.defined() && activationOf(anchor) == Activation::Gated) {
+  if (value.accumulator.defined() && gated) {
     // The two halves a gated output reads lie far apart in channels, so the
     // accumulator is materialized whole rather than per tile.
     Func acc = value.accumulator;
@@ -50,13 +63,13 @@ void scheduleCpu(const Node &anchor, const TensorType &type, const LoweredNode &
     acc.compute_at(out, xo).vectorize(v[0], vx);
     Halide::Stage update = acc.update();
     std::vector<Halide::VarOrRVar> order = {v[0]};
-    if (rank >= 3) order.push_back(v[1]);
+    if (rank >= 3) order.push_back(v[tileDim]);
     // Taps innermost after the lanes, input channels outermost.
     std::vector<Halide::RVar> r = acc.rvars(0);
     for (auto it = r.rbegin(); it != r.rend(); ++it)
       order.push_back(*it);
     update.reorder(order).vectorize(v[0], vx);
-    if (rank >= 3) update.unroll(v[1], rows);
+    if (rank >= 3) update.unroll(v[tileDim], rows);
   }
   for (Func f : value.shared) {
     f.compute_root().vectorize(v[0], vx);
