@@ -32,14 +32,15 @@ void scheduleCpu(const Node &anchor, const TensorType &type, const LoweredNode &
   // `rows` FMAs (one per channel, the weight broadcast); other 2-D ops tile
   // image rows; 1-D ops tile channels.
   const bool gated = activationOf(anchor) == Activation::Gated;
-  const bool channelTile = rank == 4 && value.accumulator.defined() && !gated;
+  const bool accumulates = value.accumulator.defined() && !gated;
+  const bool channelTile = rank == 4 && accumulates;
   const int tileDim = channelTile ? 2 : 1;
   // Half the vector registers hold the conv's accumulators, leaving the rest
   // for the input vector and the broadcast weights.
   const int vectorRegisters =
       t.arch == Halide::Target::ARM || t.has_feature(Halide::Target::AVX512) ? 32 : 16;
   const int rows =
-      rank >= 3 ? fit(channelTile ? vectorRegisters / 2 : 4, extentOf(type, tileDim)) : 1;
+      rank >= 3 ? fit(accumulates ? vectorRegisters / 2 : 4, extentOf(type, tileDim)) : 1;
   if (channelTile) {
     out.tile(v[0], v[2], xo, yo, xi, yi, vx, rows).vectorize(xi);
     out.reorder(xi, yi, xo, yo, v[1], v[3]).parallel(v[1]);
@@ -53,11 +54,25 @@ void scheduleCpu(const Node &anchor, const TensorType &type, const LoweredNode &
   if (value.accumulator.defined() && gated) {
     // The two halves a gated output reads lie far apart in channels, so the
     // accumulator is materialized whole rather than per tile.
+    // Its update gets the same register tile as a conv output: lanes along x
+    // times output channels, taps innermost.
     Func acc = value.accumulator;
     acc.compute_root().vectorize(v[0], vx);
     if (rank >= 2) acc.parallel(v[rank - 1]);
-    if (rank >= 3) acc.update().parallel(v[rank - 2]);
-    acc.update().vectorize(v[0], vx);
+    Halide::Stage update = acc.update();
+    if (rank >= 3) {
+      const int channelDim = rank - 3 + 1; // c: dim 1 of NCW, dim 2 of NCHW
+      const int block = fit(vectorRegisters / 2, 2 * extentOf(type, channelDim));
+      update.tile(v[0], v[channelDim], xo, yo, xi, yi, vx, block);
+      std::vector<Halide::VarOrRVar> order = {xi, yi};
+      std::vector<Halide::RVar> r = acc.rvars(0);
+      for (auto it = r.rbegin(); it != r.rend(); ++it)
+        order.push_back(*it);
+      order.push_back(xo);
+      update.reorder(order).vectorize(xi).unroll(yi).parallel(yo);
+    } else {
+      update.vectorize(v[0], vx);
+    }
   } else if (value.accumulator.defined()) {
     Func acc = value.accumulator;
     acc.compute_at(out, xo).vectorize(v[0], vx);
