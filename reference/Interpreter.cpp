@@ -6,8 +6,8 @@
 #include <map>
 #include <string>
 
-#include "ir/Error.h"
 #include "ir/Epilogue.h"
+#include "ir/Error.h"
 #include "reference/Kernels.h"
 
 namespace atrous {
