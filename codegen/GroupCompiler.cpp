@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "codegen/GroupPipeline.h"
+#include "codegen/Hash.h"
 #include "ir/Error.h"
 
 namespace fs = std::filesystem;
@@ -21,15 +22,6 @@ namespace fs = std::filesystem;
 namespace atrous::codegen {
 
 namespace {
-
-uint64_t fnv1a(const std::string &s) {
-  uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  return h;
-}
 
 std::string hex(uint64_t v) {
   char buf[17];

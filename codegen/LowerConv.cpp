@@ -13,73 +13,72 @@ using Halide::RDom;
 
 namespace {
 
-// The reduction domain over (input channel within the group, taps...).
-RDom channelAndTaps(int64_t channels, const WindowGeometry &g) {
-  std::vector<Halide::Range> ranges = {{0, static_cast<int>(channels)}};
-  for (int d = 0; d < g.rank; ++d)
-    ranges.emplace_back(0, static_cast<int>(g.kernel[d]));
-  return RDom(ranges);
-}
-
 Expr biasOrZero(const NodeOperands &ops, const Expr &channel) {
   return ops.hasParam("bias") ? ops.param("bias").at({channel}) : Expr(0.0f);
 }
 
+// What a conv and a transposed conv share: the zero-padded input, the
+// window, the reduction over (input channel within the group, taps...), and
+// the output's group; each then indexes its own way.
+struct ConvParts {
+  WindowGeometry g;
+  int rank;
+  int inPerGroup, outPerGroup;
+  LoweredValue padded;
+  std::vector<Expr> out; // the output's logical indices
+  RDom r;
+  Expr group; // the group of output channel out[1]
+  Func conv;  // initialized to the bias; the caller adds the update
+
+  ConvParts(const Node &node, const NodeOperands &ops)
+      : g(windowGeometry(node, ops.inputs[0].type.shape)), rank(node.type.rank()),
+        padded(withConstantExterior(ops.inputs[0], 0.0f)), out(logicalArgs(rank)),
+        conv(funcName(node)) {
+    const int64_t groups = node.attrs.getInt("groups");
+    inPerGroup = static_cast<int>(ops.inputs[0].dim(1) / groups);
+    outPerGroup = static_cast<int>(node.type.shape[1] / groups);
+    std::vector<Halide::Range> ranges = {{0, inPerGroup}};
+    for (int d = 0; d < g.rank; ++d)
+      ranges.emplace_back(0, static_cast<int>(g.kernel[d]));
+    r = RDom(ranges);
+    group = out[1] / outPerGroup;
+    defineLogical(conv, rank, biasOrZero(ops, out[1]));
+  }
+};
+
 } // namespace
 
 Func lowerConv(const Node &node, const NodeOperands &ops) {
-  const LoweredValue &x = ops.inputs[0];
-  const LoweredValue &w = ops.param("weight");
-  WindowGeometry g = windowGeometry(node, x.type.shape);
-  const int rank = node.type.rank();
-  const int64_t groups = node.attrs.getInt("groups");
-  const int64_t inPerGroup = x.dim(1) / groups, outPerGroup = node.type.shape[1] / groups;
-
-  LoweredValue padded = withConstantExterior(x, 0.0f);
-  std::vector<Expr> out = logicalArgs(rank);
-  RDom r = channelAndTaps(inPerGroup, g);
-  Expr group = out[1] / static_cast<int>(outPerGroup);
-  std::vector<Expr> src = {out[0], group * static_cast<int>(inPerGroup) + r[0]};
-  std::vector<Expr> tap = {out[1], r[0]};
-  for (int d = 0; d < g.rank; ++d) {
-    src.push_back(out[2 + d] * static_cast<int>(g.stride[d]) - static_cast<int>(g.padBegin[d]) +
-                  r[1 + d] * static_cast<int>(g.dilation[d]));
-    tap.push_back(r[1 + d]);
+  ConvParts c(node, ops);
+  std::vector<Expr> src = {c.out[0], c.group * c.inPerGroup + c.r[0]};
+  std::vector<Expr> tap = {c.out[1], c.r[0]};
+  for (int d = 0; d < c.g.rank; ++d) {
+    src.push_back(c.out[2 + d] * static_cast<int>(c.g.stride[d]) -
+                  static_cast<int>(c.g.padBegin[d]) +
+                  c.r[1 + d] * static_cast<int>(c.g.dilation[d]));
+    tap.push_back(c.r[1 + d]);
   }
-  Func conv(funcName(node));
-  defineLogical(conv, rank, biasOrZero(ops, out[1]));
-  conv(halideVars(rank)) += w.at(tap) * padded.at(src);
-  return conv;
+  c.conv(halideVars(c.rank)) += ops.param("weight").at(tap) * c.padded.at(src);
+  return c.conv;
 }
 
 Func lowerConvTranspose(const Node &node, const NodeOperands &ops) {
-  const LoweredValue &x = ops.inputs[0];
-  const LoweredValue &w = ops.param("weight");
-  WindowGeometry g = windowGeometry(node, x.type.shape);
-  const int rank = node.type.rank();
-  const int64_t groups = node.attrs.getInt("groups");
-  const int64_t inPerGroup = x.dim(1) / groups, outPerGroup = node.type.shape[1] / groups;
-
-  LoweredValue padded = withConstantExterior(x, 0.0f);
-  std::vector<Expr> out = logicalArgs(rank);
-  RDom r = channelAndTaps(inPerGroup, g);
-  Expr group = out[1] / static_cast<int>(outPerGroup);
-  Expr channel = group * static_cast<int>(inPerGroup) + r[0];
-  std::vector<Expr> src = {out[0], channel};
-  std::vector<Expr> tap = {channel, out[1] - group * static_cast<int>(outPerGroup)};
+  ConvParts c(node, ops);
+  Expr channel = c.group * c.inPerGroup + c.r[0];
+  std::vector<Expr> src = {c.out[0], channel};
+  std::vector<Expr> tap = {channel, c.out[1] - c.group * c.outPerGroup};
   Expr hits = Halide::Internal::const_true();
-  for (int d = 0; d < g.rank; ++d) {
+  for (int d = 0; d < c.g.rank; ++d) {
     // Output p receives input i through tap t when p = i * stride - pad + t * dilation.
-    Expr num =
-        out[2 + d] + static_cast<int>(g.padBegin[d]) - r[1 + d] * static_cast<int>(g.dilation[d]);
-    hits = hits && (num % static_cast<int>(g.stride[d]) == 0);
-    src.push_back(num / static_cast<int>(g.stride[d]));
-    tap.push_back(r[1 + d]);
+    Expr num = c.out[2 + d] + static_cast<int>(c.g.padBegin[d]) -
+               c.r[1 + d] * static_cast<int>(c.g.dilation[d]);
+    hits = hits && (num % static_cast<int>(c.g.stride[d]) == 0);
+    src.push_back(num / static_cast<int>(c.g.stride[d]));
+    tap.push_back(c.r[1 + d]);
   }
-  Func conv(funcName(node));
-  defineLogical(conv, rank, biasOrZero(ops, out[1]));
-  conv(halideVars(rank)) += Halide::select(hits, w.at(tap) * padded.at(src), 0.0f);
-  return conv;
+  c.conv(halideVars(c.rank)) +=
+      Halide::select(hits, ops.param("weight").at(tap) * c.padded.at(src), 0.0f);
+  return c.conv;
 }
 
 Func lowerLinear(const Node &node, const NodeOperands &ops) {

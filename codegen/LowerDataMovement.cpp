@@ -39,12 +39,10 @@ Expr concat(const Node &node, const NodeOperands &ops, const std::vector<Expr> &
 
 Expr slice(const Node &node, const NodeOperands &ops, const std::vector<Expr> &out) {
   const LoweredValue &x = ops.inputs[0];
-  const size_t axis = static_cast<size_t>(axisOf(node, x.type.rank()));
-  int64_t dim = x.dim(static_cast<int>(axis));
-  int64_t start = node.attrs.getInt("start");
-  start = std::clamp<int64_t>(start < 0 ? start + dim : start, 0, dim);
+  SliceRange r = sliceRange(node, x.type.shape);
+  const size_t axis = static_cast<size_t>(r.axis);
   std::vector<Expr> idx = out;
-  idx[axis] = static_cast<int>(start) + out[axis] * static_cast<int>(node.attrs.getInt("step"));
+  idx[axis] = static_cast<int>(r.start) + out[axis] * static_cast<int>(r.step);
   return x.at(idx);
 }
 

@@ -3,6 +3,7 @@
 #include <cstring>
 #include <fstream>
 
+#include "codegen/Hash.h"
 #include "ir/Error.h"
 
 namespace atrous::codegen {
@@ -11,14 +12,8 @@ WeightsBlob packWeights(const Graph &graph, const Weights &weights) {
   checkWeights(graph, weights);
   WeightsBlob blob;
   blob.specs = paramSpecs(graph);
-  uint64_t h = 1469598103934665603ull;
-  auto mix = [&h](const void *p, size_t n) {
-    const auto *b = static_cast<const uint8_t *>(p);
-    for (size_t i = 0; i < n; ++i) {
-      h ^= b[i];
-      h *= 1099511628211ull;
-    }
-  };
+  uint64_t h = kFnvOffset;
+  auto mix = [&h](const void *p, size_t n) { h = fnv1a(p, n, h); };
   for (const ParamSpec &spec : blob.specs) {
     const Tensor &t = weights.at(spec.name);
     uint64_t offset = (blob.data.size() + 63) / 64 * 64;

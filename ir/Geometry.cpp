@@ -105,6 +105,26 @@ static void poolOutput(const Node &node, WindowGeometry &g) {
   }
 }
 
+SliceRange sliceRange(const Node &node, const Shape &input) {
+  const int64_t rank = static_cast<int64_t>(input.size());
+  int64_t axis = node.attrs.getInt("axis");
+  if (axis < -rank || axis >= rank)
+    throw Error("axis " + std::to_string(axis) + " is out of range for rank " +
+                std::to_string(rank));
+  if (axis < 0) axis += rank;
+  SliceRange r;
+  r.axis = static_cast<int>(axis);
+  const int64_t dim = input[static_cast<size_t>(axis)];
+  auto clampIndex = [dim](int64_t i) { return std::clamp(i < 0 ? i + dim : i, int64_t{0}, dim); };
+  r.start = clampIndex(node.attrs.getInt("start"));
+  r.end = clampIndex(node.attrs.getInt("end"));
+  r.step = node.attrs.getInt("step");
+  if (r.step < 1) throw Error("step must be positive, got " + std::to_string(r.step));
+  // (end - start - 1) / step cannot overflow, whatever the step.
+  r.length = r.end > r.start ? (r.end - r.start - 1) / r.step + 1 : 0;
+  return r;
+}
+
 WindowGeometry windowGeometry(const Node &node, const Shape &input) {
   const OpInfo &info = opInfo(node.op);
   if (!isConv(node.op) && !isConvTranspose(node.op) && !isPool(node.op))

@@ -27,6 +27,16 @@ struct WindowGeometry {
 // (zero stride or dilation, a kernel larger than the padded input, ...).
 WindowGeometry windowGeometry(const Node &node, const Shape &input);
 
+// The elements a slice takes along its axis, Python style: negative start
+// and end count from the end, both are clamped to [0, dim]; `length` may be
+// 0 (shape inference rejects that). Throws atrous::Error on a bad axis or a
+// step below 1.
+struct SliceRange {
+  int axis = 0;
+  int64_t start = 0, end = 0, step = 1, length = 0;
+};
+SliceRange sliceRange(const Node &node, const Shape &input);
+
 // Expands a list attribute given as one value, or one per spatial dim, to
 // one per spatial dim; throws when the length is neither.
 std::vector<int64_t> perDim(const std::vector<int64_t> &values, int rank, const char *what);

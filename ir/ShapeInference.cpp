@@ -153,17 +153,11 @@ TensorType inferConcat(const Node &node, const std::vector<TensorType> &in) {
 }
 
 TensorType inferSlice(const Node &node, const TensorType &x) {
-  int64_t axis = normalizeAxis(node.attrs.getInt("axis"), x.rank(), "axis");
-  int64_t dim = x.shape[axis];
-  auto clampIndex = [dim](int64_t i) { return std::clamp(i < 0 ? i + dim : i, int64_t{0}, dim); };
-  int64_t start = clampIndex(node.attrs.getInt("start"));
-  int64_t end = clampIndex(node.attrs.getInt("end"));
-  int64_t step = positiveInt(node.attrs, "step");
-  int64_t n = end > start ? (end - start - 1) / step + 1 : 0;
-  if (n == 0)
-    throw Error("slice of " + x.str() + " along axis " + std::to_string(axis) + " is empty");
+  SliceRange r = sliceRange(node, x.shape);
+  if (r.length == 0)
+    throw Error("slice of " + x.str() + " along axis " + std::to_string(r.axis) + " is empty");
   Shape out = x.shape;
-  out[axis] = n;
+  out[static_cast<size_t>(r.axis)] = r.length;
   return {x.dtype, out};
 }
 

@@ -25,6 +25,7 @@
 
 #include "ir/Epilogue.h"
 #include "ir/Error.h"
+#include "ir/Geometry.h"
 #include "passes/Rewriter.h"
 
 namespace atrous {
@@ -94,14 +95,10 @@ public:
 private:
   // The channel range [start, end) a slice takes along axis 1, or false.
   bool channelRange(const Node &slice, int64_t &start, int64_t &end) const {
-    const TensorType &x = graph_.type(slice.inputs[0]);
-    int64_t axis = slice.attrs.getInt("axis");
-    if (axis < 0) axis += x.rank();
-    if (axis != 1 || slice.attrs.getInt("step") != 1) return false;
-    const int64_t dim = x.shape[1];
-    auto clampIndex = [dim](int64_t i) { return std::clamp(i < 0 ? i + dim : i, int64_t{0}, dim); };
-    start = clampIndex(slice.attrs.getInt("start"));
-    end = clampIndex(slice.attrs.getInt("end"));
+    SliceRange r = sliceRange(slice, graph_.type(slice.inputs[0]).shape);
+    if (r.axis != 1 || r.step != 1) return false;
+    start = r.start;
+    end = r.end;
     return true;
   }
 

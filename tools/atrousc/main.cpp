@@ -8,6 +8,20 @@
 
 using namespace atrous;
 
+static void addWeightsOption(CLI::App *cmd, std::string &weights) {
+  cmd->add_option("--weights", weights,
+                  "weights: a .safetensors file or random:SEED (default random:0)");
+}
+
+static void addLevelOption(CLI::App *cmd, std::string &level, const char *what) {
+  cmd->add_option("-O", level, what)->check(CLI::IsMember({"0", "2"}));
+}
+
+static void addCacheDirOption(CLI::App *cmd, std::string &dir) {
+  cmd->add_option("--cache-dir", dir,
+                  "where compiled groups are kept (default $ATROUS_CACHE_DIR or ~/.cache/atrous)");
+}
+
 static void addModelOptions(CLI::App *cmd, cli::ModelOptions &opts) {
   cmd->add_option("MODEL", opts.model, "model file (.atr)")->required();
   cmd->add_option("--input-shape", opts.inputShapes,
@@ -34,8 +48,7 @@ int main(int argc, char **argv) {
   opt->add_option("--input-shape", optOpts.model.inputShapes,
                   "replace an input's shape, e.g. --input-shape x=1x3x65x65 (repeatable)");
   opt->add_option("--passes", optOpts.passes, "passes to run, in order: a,b,c");
-  opt->add_option("-O", optOpts.level, "the pipeline when --passes is not given: -O0 or -O2")
-      ->check(CLI::IsMember({"0", "2"}));
+  addLevelOption(opt, optOpts.level, "the pipeline when --passes is not given: -O0 or -O2");
   opt->add_flag("--print-after-all", optOpts.printAfterAll, "print the IR after every pass");
   opt->add_option("--print-after", optOpts.printAfter, "print the IR after the named pass");
   opt->add_flag("--list-passes", optOpts.listPasses, "list the passes and the -O2 pipeline");
@@ -48,8 +61,7 @@ int main(int argc, char **argv) {
   CLI::App *run = app.add_subcommand(
       "run", "run a model: generated code compiled for this machine, or the reference interpreter");
   addModelOptions(run, runOpts.model);
-  run->add_option("--weights", runOpts.weights,
-                  "weights: a .safetensors file or random:SEED (default random:0)");
+  addWeightsOption(run, runOpts.weights);
   run->add_option("--input", runOpts.inputs,
                   ".npy input, one per model input in declaration order; missing inputs are "
                   "random (see --input-seed)");
@@ -58,20 +70,17 @@ int main(int argc, char **argv) {
   run->add_option("--backend", runOpts.backend,
                   "halide (generated code, the default) or reference (the interpreter)")
       ->check(CLI::IsMember({"halide", "reference"}));
-  run->add_option("-O", runOpts.level, "passes before the halide backend: -O0 or -O2 (default)")
-      ->check(CLI::IsMember({"0", "2"}));
+  addLevelOption(run, runOpts.level, "passes before the halide backend: -O0 or -O2 (default)");
   run->add_option("--repeat", runOpts.repeat,
                   "run N times and print the latency of each run and their median (default 1)")
       ->check(CLI::Range(1, 100000));
-  run->add_option("--cache-dir", runOpts.cacheDir,
-                  "where compiled groups are kept (default $ATROUS_CACHE_DIR or ~/.cache/atrous)");
+  addCacheDirOption(run, runOpts.cacheDir);
 
   cli::CompileCommandOptions compileOpts;
   CLI::App *compile = app.add_subcommand(
       "compile", "compile a model to a static library NAME.a and a C header NAME.h");
   addModelOptions(compile, compileOpts.model);
-  compile->add_option("--weights", compileOpts.weights,
-                      "weights: a .safetensors file or random:SEED (default random:0)");
+  addWeightsOption(compile, compileOpts.weights);
   compile->add_option("--target", compileOpts.target,
                       "host, host-cuda, or a Halide target string (default host)");
   compile->add_option("-o,--output", compileOpts.output, "DIR/NAME of the library and header")
@@ -79,9 +88,8 @@ int main(int argc, char **argv) {
   compile->add_flag("--external-weights", compileOpts.externalWeights,
                     "write the weights to DIR/NAME.weights, loaded at run time, instead of "
                     "linking them into the library");
-  compile->add_option("--cache-dir", compileOpts.cacheDir, "where compiled groups are kept");
-  compile->add_option("-O", compileOpts.level, "graph passes to run: -O0 or -O2 (default)")
-      ->check(CLI::IsMember({"0", "2"}));
+  addCacheDirOption(compile, compileOpts.cacheDir);
+  addLevelOption(compile, compileOpts.level, "graph passes to run: -O0 or -O2 (default)");
 
   cli::RuntimeOptions runtimeOpts;
   CLI::App *runtime = app.add_subcommand(

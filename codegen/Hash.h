@@ -1,0 +1,27 @@
+// FNV-1a, the 64-bit hash behind cache keys and weights fingerprints: stable
+// across runs and platforms, which std::hash is not.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace atrous::codegen {
+
+inline constexpr uint64_t kFnvOffset = 1469598103934665603ull;
+
+// Continues the hash `h` over `n` bytes.
+inline uint64_t fnv1a(const void *data, size_t n, uint64_t h = kFnvOffset) {
+  const auto *bytes = static_cast<const uint8_t *>(data);
+  for (size_t i = 0; i < n; ++i) {
+    h ^= bytes[i];
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+inline uint64_t fnv1a(const std::string &s) {
+  return fnv1a(s.data(), s.size());
+}
+
+} // namespace atrous::codegen
