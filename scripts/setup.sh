@@ -8,7 +8,9 @@ packages=(
   libhalide14-0-dev
   libfmt-dev libgtest-dev libcli11-dev nlohmann-json3-dev libpng-dev
   llvm-14-tools llvm-14-dev clang-format
-  python3 python3-numpy python3-torch
+  python3 python3-numpy python3-torch python3-onnx
+  libonnx-dev libprotobuf-dev protobuf-compiler
+  libdnnl-dev nodejs
   pocl-opencl-icd ocl-icd-opencl-dev
 )
 
