@@ -5,6 +5,7 @@
 #include <map>
 #include <set>
 
+#include "ir/Layout.h"
 #include "ir/Weights.h"
 #include "passes/MemoryPlan.h"
 
@@ -22,15 +23,15 @@ std::string cType(DType t) {
   return t == DType::I32 ? "int32_t" : "float";
 }
 
-// Halide-order dims {min, extent, stride, flags} of a dense value.
-std::string dimsInitializer(const Shape &shape) {
+// Halide-order dims {min, extent, stride, flags} of a dense value whose
+// logical dimension `innermost` is contiguous (ir/Layout.h).
+std::string dimsInitializer(const Shape &shape, int innermost) {
+  const std::vector<int64_t> strides = layoutStrides(shape, innermost);
   std::string s = "{";
-  int64_t stride = 1;
   for (size_t k = 0; k < shape.size(); ++k) {
-    int64_t extent = shape[shape.size() - 1 - k];
-    s += (k ? ", " : "") + std::string("{0, ") + std::to_string(extent) + ", " +
-         std::to_string(stride) + ", 0}";
-    stride *= extent;
+    const size_t logical = shape.size() - 1 - k;
+    s += (k ? ", " : "") + std::string("{0, ") + std::to_string(shape[logical]) + ", " +
+         std::to_string(strides[logical]) + ", 0}";
   }
   return s + "}";
 }
@@ -80,7 +81,7 @@ Storage planStorage(const DriverSpec &spec) {
   std::vector<std::vector<ValueId>> steps;
   for (const Group &group : spec.groups)
     steps.push_back(group.nodes);
-  MemoryPlan plan = planMemory(g, steps, external);
+  MemoryPlan plan = graphMemoryPlan(g, steps, external);
   for (const auto &[v, offset] : plan.offset) {
     s.arenaOffset[v] = offset;
     s.buffer[v] = "&v" + std::to_string(v);
@@ -324,11 +325,14 @@ std::string generateDriver(const DriverSpec &spec) {
   // Static dims of every buffer the driver builds.
   for (size_t i = 0; i < g.nodes.size(); ++i)
     if (g.type(static_cast<ValueId>(i)).rank() > 0)
-      c += "static const halide_dimension_t " + m + "_dims_v" + std::to_string(i) +
-           "[] = " + dimsInitializer(g.type(static_cast<ValueId>(i)).shape) + ";\n";
+      c += "static const halide_dimension_t " + m + "_dims_v" + std::to_string(i) + "[] = " +
+           dimsInitializer(
+               g.type(static_cast<ValueId>(i)).shape,
+               innermostDim(layoutOf(g.nodes[i]), g.type(static_cast<ValueId>(i)).rank())) +
+           ";\n";
   for (size_t p = 0; p < blob.specs.size(); ++p)
     c += "static const halide_dimension_t " + m + "_dims_w" + std::to_string(p) +
-         "[] = " + dimsInitializer(blob.specs[p].type.shape) + ";\n";
+         "[] = " + dimsInitializer(blob.specs[p].type.shape, blob.innermost[p]) + ";\n";
   c += "\n";
   c += "static void " + m +
        "_buffer(halide_buffer_t *b, const void *host, const halide_dimension_t "

@@ -19,7 +19,7 @@ static Group makeGroup(const Graph &graph, std::vector<ValueId> nodes) {
 
 std::vector<Group> fusedGroups(const Graph &graph) {
   std::vector<Group> groups;
-  for (std::vector<ValueId> &nodes : groupNodes(graph))
+  for (std::vector<ValueId> &nodes : graphGroups(graph))
     groups.push_back(makeGroup(graph, std::move(nodes)));
   return groups;
 }

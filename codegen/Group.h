@@ -17,7 +17,7 @@ struct Group {
   ValueId output() const { return nodes.back(); }
 };
 
-// The groups of `graph` in execution order.
+// The groups of `graph` in execution order: the `group` pass's when it ran.
 std::vector<Group> fusedGroups(const Graph &graph);
 // Every computing node a group of its own (-O0 and tests of single ops).
 std::vector<Group> singleNodeGroups(const Graph &graph);

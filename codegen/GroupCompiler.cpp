@@ -58,6 +58,10 @@ GroupObject compileOne(const Graph &graph, const Group &group, const std::string
   GroupPipeline p = buildGroupPipeline(graph, group, target);
   p.output.compile_to_object(object.string() + tmp, p.arguments, obj.functionName,
                              groupTarget(target));
+  // For whoever tunes a schedule: the loop nest Halide lowered the group to.
+  if (std::getenv("ATROUS_WRITE_STMT"))
+    p.output.compile_to_lowered_stmt(object.string() + ".stmt", p.arguments, Halide::Text,
+                                     groupTarget(target));
   {
     std::ofstream out(sigFile.string() + tmp, std::ios::binary);
     out << signature;

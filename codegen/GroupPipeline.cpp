@@ -8,6 +8,7 @@
 #include "codegen/Lowering.h"
 #include "codegen/Schedule.h"
 #include "ir/Error.h"
+#include "ir/Layout.h"
 #include "ir/Weights.h"
 
 namespace atrous::codegen {
@@ -18,14 +19,15 @@ Halide::Type halideType(DType t) {
   return t == DType::I32 ? Halide::Int(32) : Halide::Float(32);
 }
 
-// Fixes every dimension's min, extent and stride to a dense row-major layout.
-template <typename Param> void constrainDense(Param p, const Shape &shape) {
-  int64_t stride = 1;
+// Fixes every dimension's min, extent and stride: dense, with logical
+// dimension `innermost` contiguous (ir/Layout.h). Knowing the strides at
+// compile time lets Halide emit dense vector loads and stores.
+template <typename Param> void constrainLayout(Param p, const Shape &shape, int innermost) {
+  const std::vector<int64_t> strides = layoutStrides(shape, innermost);
   for (size_t k = 0; k < shape.size(); ++k) {
-    int64_t extent = shape[shape.size() - 1 - k];
-    p.dim(static_cast<int>(k)).set_bounds(0, static_cast<int>(extent));
-    p.dim(static_cast<int>(k)).set_stride(static_cast<int>(stride));
-    stride *= extent;
+    const size_t logical = shape.size() - 1 - k;
+    p.dim(static_cast<int>(k)).set_bounds(0, static_cast<int>(shape[logical]));
+    p.dim(static_cast<int>(k)).set_stride(static_cast<int>(strides[logical]));
   }
 }
 
@@ -39,7 +41,7 @@ GroupPipeline buildGroupPipeline(const Graph &graph, const Group &group,
   for (size_t i = 0; i < group.inputs.size(); ++i) {
     const TensorType &t = graph.type(group.inputs[i]);
     Halide::ImageParam in(halideType(t.dtype), t.rank(), "in" + std::to_string(i));
-    constrainDense(in, t.shape);
+    constrainLayout(in, t.shape, innermostDim(layoutOf(graph.node(group.inputs[i])), t.rank()));
     params.push_back(in);
     values.emplace(group.inputs[i], LoweredValue{in, t});
     p.inputValues.push_back(group.inputs[i]);
@@ -55,13 +57,16 @@ GroupPipeline buildGroupPipeline(const Graph &graph, const Group &group,
     for (const ParamSpec &spec : paramSpecs(graph, node)) {
       Halide::ImageParam w(Halide::Float(32), spec.type.rank(),
                            "w" + std::to_string(params.size()) + "_" + cIdentifierFor(spec.suffix));
-      constrainDense(w, spec.type.shape);
+      constrainLayout(w, spec.type.shape, paramInnermostDim(node, spec.suffix, spec.type.rank()));
       params.push_back(w);
       ops.params.emplace(spec.suffix, LoweredValue{w, spec.type});
       p.weightNames.push_back(spec.name);
     }
     LoweredNode lowered = lowerNode(node, ops);
-    if (id == group.nodes.front()) combined.accumulator = lowered.accumulator;
+    if (id == group.nodes.front()) {
+      combined.accumulator = lowered.accumulator;
+      combined.paddedInput = lowered.paddedInput;
+    }
     combined.shared.insert(combined.shared.end(), lowered.shared.begin(), lowered.shared.end());
     combined.func = lowered.func;
     values.emplace(id, LoweredValue{lowered.func, node.type});
@@ -72,8 +77,9 @@ GroupPipeline buildGroupPipeline(const Graph &graph, const Group &group,
   const Node &last = graph.node(group.output());
   Halide::Func out("out");
   out(halideVars(last.type.rank())) = combined.func(halideVars(last.type.rank()));
-  constrainDense(out.output_buffer(), last.type.shape);
-  scheduleGroup(graph.node(group.nodes.front()), last.type, combined, out, target);
+  constrainLayout(out.output_buffer(), last.type.shape,
+                  innermostDim(layoutOf(last), last.type.rank()));
+  scheduleGroup(graph.node(group.nodes.front()), last, combined, out, target);
   p.output = out;
   return p;
 }
@@ -82,7 +88,7 @@ std::string groupSignature(const Graph &graph, const Group &group, const Halide:
   std::string s = "codegen " + std::to_string(kCodegenVersion) + "\nhalide " +
                   ATROUS_HALIDE_VERSION + "\ntarget " + target.to_string() + "\n";
   for (ValueId in : group.inputs)
-    s += "in " + graph.type(in).str() + "\n";
+    s += "in " + graph.type(in).str() + " " + layoutName(layoutOf(graph.node(in))) + "\n";
   // Values are named by position (group input k, group node k), not by id or
   // name, so that equal groups of different models share a signature.
   auto ref = [&](ValueId id) {
@@ -96,8 +102,9 @@ std::string groupSignature(const Graph &graph, const Group &group, const Halide:
     s += opName(n.op) + "(";
     for (ValueId in : n.inputs)
       s += ref(in) + ",";
+    // Where a group runs and where its output lives do not change its code.
     for (const auto &[k, v] : n.attrs.all())
-      s += k + "=" + attrValueStr(v) + ",";
+      if (k != "group" && k != "arena_offset") s += k + "=" + attrValueStr(v) + ",";
     s += ") -> " + n.type.str() + "\n";
   }
   return s;

@@ -48,8 +48,9 @@ struct ConvParts {
 
 } // namespace
 
-Func lowerConv(const Node &node, const NodeOperands &ops) {
+Func lowerConv(const Node &node, const NodeOperands &ops, Func *paddedInput) {
   ConvParts c(node, ops);
+  if (paddedInput) *paddedInput = c.padded.func;
   std::vector<Expr> src = {c.out[0], c.group * c.inPerGroup + c.r[0]};
   std::vector<Expr> tap = {c.out[1], c.r[0]};
   for (int d = 0; d < c.g.rank; ++d) {

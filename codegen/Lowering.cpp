@@ -111,8 +111,10 @@ LoweredNode lowerNode(const Node &node, const NodeOperands &ops) {
     // The accumulator has the type before a gated epilogue halves it.
     Node accumulatorNode = node;
     accumulatorNode.type = accumulatorType(node);
-    Func acc = lowerPlain(accumulatorNode, ops);
-    return {lowerEpilogue(node, acc, ops), {}, acc};
+    Func padded;
+    Func acc = isConv(node.op) ? lowerConv(accumulatorNode, ops, &padded)
+                               : lowerPlain(accumulatorNode, ops);
+    return {lowerEpilogue(node, acc, ops), {}, acc, padded};
   }
   return {lowerPlain(node, ops), {}, Func()};
 }

@@ -63,12 +63,17 @@ struct LoweredNode {
   // For conv, conv_transpose and linear: the Func with the update over the
   // RDom, whose result the (inlined) epilogue in `func` reads.
   Halide::Func accumulator;
+  // For conv: its zero-extended input, which a schedule may store so that
+  // the taps read it without bounds tests.
+  Halide::Func paddedInput;
 };
 
 LoweredNode lowerNode(const Node &node, const NodeOperands &operands);
 
 // Per-op family lowerings, one file each.
-Halide::Func lowerConv(const Node &node, const NodeOperands &ops);
+// Sets `paddedInput` (when not null) to the zero-extended input it reads.
+Halide::Func lowerConv(const Node &node, const NodeOperands &ops,
+                       Halide::Func *paddedInput = nullptr);
 Halide::Func lowerConvTranspose(const Node &node, const NodeOperands &ops);
 Halide::Func lowerLinear(const Node &node, const NodeOperands &ops);
 Halide::Func lowerPool(const Node &node, const NodeOperands &ops);

@@ -21,11 +21,22 @@ static void writeText(const fs::path &path, const std::string &text) {
   if (!out) throw Error("cannot write " + path.string());
 }
 
-ModelObjects buildModelObjects(const Graph &graph, const Weights &weights,
+// Per-node pipelines set aside the `group` pass's partition and the arena
+// plan made for it.
+static Graph withoutGroupAnnotations(Graph graph) {
+  for (Node &node : graph.nodes) {
+    node.attrs.erase("group");
+    node.attrs.erase("arena_offset");
+  }
+  return graph;
+}
+
+ModelObjects buildModelObjects(const Graph &annotatedGraph, const Weights &weights,
                                const Halide::Target &target, const std::string &name,
                                const std::string &workDir, bool externalWeights,
                                const std::string &cacheDir, bool fuseGroups,
                                const std::vector<std::string> &outputNames) {
+  const Graph graph = fuseGroups ? annotatedGraph : withoutGroupAnnotations(annotatedGraph);
   if (!externalWeights && target.os != Halide::Target::Linux)
     throw Error("weights in the library's data section need an ELF target; use "
                 "--external-weights for " +

@@ -4,6 +4,7 @@
 
 #include "codegen/Target.h"
 #include "ir/Epilogue.h"
+#include "ir/Layout.h"
 
 namespace atrous::codegen {
 
@@ -92,6 +93,94 @@ void scheduleCpu(const Node &anchor, const TensorType &type, const LoweredNode &
   }
 }
 
+// A channels_last value (ir/Layout.h) is vectorized over channels. A conv
+// computes a register tile of `channelVectors` vectors of output channels
+// times `columns` output pixels of one row: per input channel and tap, one
+// weight vector load per channel vector and one broadcast per pixel feed
+// channelVectors x columns FMAs, so loads stay well below the FMA rate. Its
+// zero-extended input is stored whole first, so the taps read it with no
+// bounds test. Input channels are the innermost reduction: consecutive in a
+// channels_last input and in the packed weights. A gated conv's epilogue
+// pairs accumulator channel c with c + C, so its accumulator is stored whole
+// and tiled the same way, and the epilogue reads two vectors of it.
+void scheduleChannelsLastCpu(const Node &anchor, const TensorType &type, const LoweredNode &value,
+                             Func out, const Halide::Target &t) {
+  const int rank = type.rank();
+  std::vector<Var> v = halideVars(rank);
+  const int c = rank == 4 ? 2 : 1;
+  const Var row = rank == 4 ? v[1] : v[2];
+  const int lanes = fit(t.natural_vector_size(Halide::Float(32)), extentOf(type, c));
+  Var co("co"), ci("ci"), xo("xo"), xi("xi"), cv("cv");
+  // Loops innermost first: the given ones, then rows and images.
+  auto loopOrder = [&](std::vector<Halide::VarOrRVar> inner) {
+    inner.push_back(row);
+    if (rank == 4) inner.push_back(v[3]);
+    return inner;
+  };
+  const bool gated = activationOf(anchor) == Activation::Gated;
+  if (!value.accumulator.defined() || gated) {
+    out.split(v[c], co, ci, lanes).vectorize(ci).reorder(loopOrder({ci, v[0], co})).parallel(row);
+    for (Func f : value.shared)
+      f.compute_root().vectorize(v[c], lanes).parallel(v[rank - 1]);
+    if (!value.accumulator.defined()) return;
+  }
+  const int channels = extentOf(type, c) * (gated ? 2 : 1);
+  const int vectorRegisters =
+      t.arch == Halide::Target::ARM || t.has_feature(Halide::Target::AVX512) ? 32 : 16;
+  const int channelVectors = std::max(1, std::min(2, channels / lanes));
+  const int channelsPerTile = lanes * channelVectors;
+  const int columns = fit(vectorRegisters * 3 / 4 / channelVectors, extentOf(type, 0));
+
+  Func acc = value.accumulator;
+  // Stored channels innermost too, so that each accumulator is one vector
+  // register rather than lanes strided across an array.
+  std::vector<Var> storage = {v[c], v[0], row};
+  if (rank == 4) storage.push_back(v[3]);
+  acc.reorder_storage(storage).vectorize(v[c], lanes);
+  Halide::Stage update = acc.update();
+  std::vector<Halide::RVar> r = acc.rvars(0); // input channel, then the taps
+  std::vector<Halide::VarOrRVar> taps = {r[0]};
+  for (size_t k = r.size(); k-- > 1;)
+    taps.push_back(r[k]);
+  if (gated) {
+    acc.compute_root();
+    std::vector<Halide::VarOrRVar> order = {ci, xi};
+    order.insert(order.end(), taps.begin(), taps.end());
+    order.push_back(co);
+    order.push_back(xo);
+    update.split(v[c], co, ci, channelsPerTile)
+        .split(v[0], xo, xi, columns)
+        .reorder(loopOrder(order))
+        .split(ci, cv, ci, lanes)
+        .vectorize(ci)
+        .unroll(cv)
+        .unroll(xi)
+        .parallel(rank == 4 ? row : xo);
+  } else {
+    out.split(v[c], co, ci, channelsPerTile)
+        .split(v[0], xo, xi, columns)
+        .reorder(loopOrder({ci, xi, co, xo}))
+        .vectorize(ci, lanes);
+    out.parallel(rank == 4 ? row : xo);
+    acc.compute_at(out, co);
+    std::vector<Halide::VarOrRVar> order = {v[c], v[0]};
+    order.insert(order.end(), taps.begin(), taps.end());
+    update.reorder(order).split(v[c], cv, v[c], lanes).vectorize(v[c]).unroll(cv).unroll(v[0]);
+  }
+  if (value.paddedInput.defined()) {
+    Func padded = value.paddedInput;
+    const std::vector<Var> pv = padded.args();
+    std::vector<Var> order = {pv[c], pv[0]};
+    if (rank == 4) order.push_back(pv[1]);
+    order.push_back(pv[rank - 1]);
+    padded.compute_root()
+        .reorder_storage(order)
+        .reorder(std::vector<Halide::VarOrRVar>(order.begin(), order.end()))
+        .vectorize(pv[c], lanes);
+    padded.parallel(pv[rank == 4 ? 1 : rank - 1]);
+  }
+}
+
 void scheduleGpu(const Node &anchor, const TensorType &type, const LoweredNode &value, Func out) {
   const int rank = type.rank();
   std::vector<Var> v = halideVars(rank);
@@ -124,12 +213,14 @@ void scheduleGpu(const Node &anchor, const TensorType &type, const LoweredNode &
 
 } // namespace
 
-void scheduleGroup(const Node &anchor, const TensorType &outputType, const LoweredNode &value,
-                   Func out, const Halide::Target &target) {
+void scheduleGroup(const Node &anchor, const Node &output, const LoweredNode &value, Func out,
+                   const Halide::Target &target) {
   if (isGpuTarget(target))
-    scheduleGpu(anchor, outputType, value, out);
+    scheduleGpu(anchor, output.type, value, out);
+  else if (layoutOf(output) == Layout::ChannelsLast)
+    scheduleChannelsLastCpu(anchor, output.type, value, out, target);
   else
-    scheduleCpu(anchor, outputType, value, out, target);
+    scheduleCpu(anchor, output.type, value, out, target);
 }
 
 } // namespace atrous::codegen

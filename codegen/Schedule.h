@@ -15,13 +15,14 @@ namespace atrous::codegen {
 
 // Bumped whenever lowering or a schedule changes, so that cached group
 // objects are rebuilt.
-inline constexpr int kCodegenVersion = 11;
+inline constexpr int kCodegenVersion = 12;
 
 // Schedules a group: `value` is what its nodes lowered to (the anchor's
 // accumulator, the shared Funcs, the last node's Func), `out` the pipeline
-// output that copies it, of type `outputType`. The anchor decides how the
+// output that copies it. The anchor decides how the
 // accumulator is computed.
-void scheduleGroup(const Node &anchor, const TensorType &outputType, const LoweredNode &value,
+// `output` is the group's last node, whose type and layout `out` has.
+void scheduleGroup(const Node &anchor, const Node &output, const LoweredNode &value,
                    Halide::Func out, const Halide::Target &target);
 
 } // namespace atrous::codegen

@@ -5,24 +5,35 @@
 
 #include "codegen/Hash.h"
 #include "ir/Error.h"
+#include "ir/Layout.h"
 
 namespace atrous::codegen {
 
 WeightsBlob packWeights(const Graph &graph, const Weights &weights) {
   checkWeights(graph, weights);
   WeightsBlob blob;
-  blob.specs = paramSpecs(graph);
   uint64_t h = kFnvOffset;
   auto mix = [&h](const void *p, size_t n) { h = fnv1a(p, n, h); };
-  for (const ParamSpec &spec : blob.specs) {
-    const Tensor &t = weights.at(spec.name);
-    uint64_t offset = (blob.data.size() + 63) / 64 * 64;
-    blob.offsets.push_back(offset);
-    blob.data.resize(offset + t.byteSize());
-    std::memcpy(blob.data.data() + offset, t.raw(), t.byteSize());
-    mix(spec.name.data(), spec.name.size());
-    mix(spec.type.shape.data(), spec.type.shape.size() * sizeof(int64_t));
-  }
+  for (const Node &node : graph.nodes)
+    for (const ParamSpec &spec : paramSpecs(graph, node)) {
+      const Tensor &t = weights.at(spec.name);
+      const int innermost = paramInnermostDim(node, spec.suffix, spec.type.rank());
+      uint64_t offset = (blob.data.size() + 63) / 64 * 64;
+      blob.specs.push_back(spec);
+      blob.innermost.push_back(innermost);
+      blob.offsets.push_back(offset);
+      blob.data.resize(offset + t.byteSize());
+      if (innermost == spec.type.rank() - 1) {
+        std::memcpy(blob.data.data() + offset, t.raw(), t.byteSize());
+      } else {
+        std::vector<float> packed =
+            toLayout(static_cast<const float *>(t.raw()), spec.type.shape, innermost);
+        std::memcpy(blob.data.data() + offset, packed.data(), t.byteSize());
+      }
+      mix(spec.name.data(), spec.name.size());
+      mix(spec.type.shape.data(), spec.type.shape.size() * sizeof(int64_t));
+      mix(&innermost, sizeof innermost);
+    }
   mix(blob.data.data(), blob.data.size());
   blob.fingerprint = h;
   if (blob.data.empty()) blob.data.resize(64); // an empty section still needs a symbol

@@ -1,5 +1,6 @@
 // The weights of a compiled model as one blob: every parameter in graph
-// order, f32, each starting at a 64-byte boundary. The blob is what the
+// order, f32, each starting at a 64-byte boundary, in the layout its node's
+// code reads. The blob is what the
 // library carries in its read-only data, or (with external weights) what the
 // packed weights file holds after its header.
 #pragma once
@@ -14,6 +15,9 @@ namespace atrous::codegen {
 
 struct WeightsBlob {
   std::vector<ParamSpec> specs;
+  // The logical dimension stored innermost, per spec (ir/Layout.h): a
+  // channels_last conv's weights are packed output channels innermost.
+  std::vector<int> innermost;
   std::vector<uint64_t> offsets; // byte offset of each spec's data
   std::vector<uint8_t> data;
   uint64_t fingerprint = 0; // of the names, shapes and data, checked when a file is loaded

@@ -146,6 +146,16 @@ std::vector<OpInfo> buildTable() {
   };
   for (size_t i = 0; i < t.size(); ++i)
     if (static_cast<size_t>(t[i].kind) != i) throw Error("op table out of order at " + t[i].name);
+  // What the late passes decide about every computing node (docs/ops.md,
+  // "Annotations"): its output's physical layout (assign-layouts), its fused
+  // group (group) and its byte offset in the intermediate arena (plan-memory).
+  for (OpInfo &info : t) {
+    if (info.kind == OpKind::Input) continue;
+    info.attrs.push_back(
+        choice("layout", AttrType::Enum, std::string("planar"), {"planar", "channels_last"}));
+    info.attrs.push_back(opt("group", AttrType::Int));
+    info.attrs.push_back(opt("arena_offset", AttrType::Int));
+  }
   return t;
 }
 

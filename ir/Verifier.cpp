@@ -3,6 +3,7 @@
 #include <unordered_set>
 
 #include "ir/Error.h"
+#include "ir/Layout.h"
 #include "ir/ShapeInference.h"
 
 namespace atrous {
@@ -41,6 +42,11 @@ static void verifyNode(const Graph &graph, size_t index) {
   if (normalized != node.attrs) fail(node, "attributes are not normalized against the op schema");
   if (inferred != node.type)
     fail(node, "has type " + node.type.str() + " but its inputs give " + inferred.str());
+  if (layoutOf(node) == Layout::ChannelsLast && !supportsChannelsLast(node.type))
+    fail(node, "layout=channels_last needs a rank-3 or rank-4 value, not " + node.type.str());
+  for (const char *annotation : {"group", "arena_offset"})
+    if (node.attrs.has(annotation) && node.attrs.getInt(annotation) < 0)
+      fail(node, std::string(annotation) + " must not be negative");
 }
 
 void verify(const Graph &graph) {
@@ -57,6 +63,10 @@ void verify(const Graph &graph) {
     if (id < 0 || static_cast<size_t>(id) >= graph.nodes.size())
       throw SourceError({}, "model '" + graph.name + "' outputs value #" + std::to_string(id) +
                                 ", which does not exist");
+  // The model's callers see only planar tensors.
+  for (ValueId id : graph.outputs)
+    if (layoutOf(graph.node(id)) != Layout::Planar)
+      fail(graph.node(id), "a model output must be planar (it is layout=channels_last)");
 }
 
 } // namespace atrous

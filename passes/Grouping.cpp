@@ -6,9 +6,12 @@
 // into the middle of a group, which is what makes the group order a schedule.
 #include "passes/Grouping.h"
 
+#include <algorithm>
 #include <map>
 #include <optional>
+#include <set>
 
+#include "ir/Error.h"
 #include "passes/Rewriter.h"
 
 namespace atrous {
@@ -48,6 +51,55 @@ std::vector<std::vector<ValueId>> groupNodes(const Graph &graph) {
     }
     groupEndingAt[id] = group;
   }
+  return groups;
+}
+
+static void checkAnnotatedGroup(const Graph &graph, const std::vector<ValueId> &group,
+                                const std::vector<int> &uses) {
+  const std::set<ValueId> outputs(graph.outputs.begin(), graph.outputs.end());
+  for (size_t k = 1; k < group.size(); ++k) {
+    const Node &node = graph.node(group[k]);
+    const ValueId prev = group[k - 1];
+    auto reject = [&](const std::string &why) {
+      throw Error("group " + std::to_string(node.attrs.getInt("group")) + ": '" + node.name +
+                  "' cannot follow '" + graph.node(prev).name + "' in one pipeline: " + why);
+    };
+    if (!isElementwise(node.op)) reject(opName(node.op) + " is not elementwise");
+    bool readsPrev = false;
+    for (ValueId in : node.inputs)
+      if (in == prev)
+        readsPrev = true;
+      else if (in >= group.front())
+        reject("it reads '" + graph.node(in).name + "', defined inside the group's span");
+    if (!readsPrev) reject("it does not read it");
+    if (uses[static_cast<size_t>(prev)] != 1 || outputs.count(prev))
+      reject("'" + graph.node(prev).name + "' has other readers");
+  }
+}
+
+std::vector<std::vector<ValueId>> graphGroups(const Graph &graph) {
+  std::map<int64_t, std::vector<ValueId>> byId;
+  size_t annotated = 0, computing = 0;
+  for (size_t i = 0; i < graph.nodes.size(); ++i) {
+    const Node &node = graph.nodes[i];
+    if (node.op == OpKind::Input) continue;
+    ++computing;
+    if (!node.attrs.has("group")) continue;
+    ++annotated;
+    byId[node.attrs.getInt("group")].push_back(static_cast<ValueId>(i));
+  }
+  if (annotated == 0) return groupNodes(graph);
+  if (annotated != computing)
+    throw Error("only " + std::to_string(annotated) + " of " + std::to_string(computing) +
+                " nodes have a group= attribute; annotate all of them or none");
+  const std::vector<int> uses = useCounts(graph);
+  std::vector<std::vector<ValueId>> groups;
+  for (auto &[id, members] : byId) {
+    checkAnnotatedGroup(graph, members, uses);
+    groups.push_back(std::move(members));
+  }
+  std::sort(groups.begin(), groups.end(),
+            [](const auto &a, const auto &b) { return a.front() < b.front(); });
   return groups;
 }
 

@@ -20,6 +20,15 @@ namespace atrous {
 // earlier group or is a graph input.
 std::vector<std::vector<ValueId>> groupNodes(const Graph &graph);
 
+// The groups the `group` pass wrote into the graph (every computing node's
+// `group=` attribute), when it ran; groupNodes otherwise. Annotated groups
+// may be edited by hand (say, to give a node a pipeline of its own), so each
+// is checked against the rules above: members after the first are
+// elementwise and read the member before them, which nothing else reads, and
+// their other operands predate the group. Throws atrous::Error naming the
+// node that breaks a rule, or when only some nodes are annotated.
+std::vector<std::vector<ValueId>> graphGroups(const Graph &graph);
+
 // One line per group: `group 3: conv1.conv2d, conv1.batchnorm, conv1`.
 std::string describeGroups(const Graph &graph, const std::vector<std::vector<ValueId>> &groups);
 

@@ -116,4 +116,50 @@ MemoryPlan planMemory(const Graph &graph, const std::vector<std::vector<ValueId>
   return plan;
 }
 
+MemoryPlan graphMemoryPlan(const Graph &graph, const std::vector<std::vector<ValueId>> &steps,
+                           const std::set<ValueId> &external) {
+  bool annotated = false;
+  for (const Node &node : graph.nodes)
+    annotated = annotated || node.attrs.has("arena_offset");
+  if (!annotated) return planMemory(graph, steps, external);
+
+  std::vector<Lifetime> values = lifetimes(graph, steps, external);
+  MemoryPlan plan;
+  std::set<ValueId> planned;
+  for (Lifetime &v : values) {
+    const Node &node = graph.node(v.value);
+    if (!node.attrs.has("arena_offset"))
+      throw Error("memory plan: " + valueName(graph, v.value) +
+                  " is stored in the arena but has no arena_offset (rerun plan-memory)");
+    v.offset = static_cast<uint64_t>(node.attrs.getInt("arena_offset"));
+    if (v.offset % kArenaAlignment != 0)
+      throw Error("memory plan: arena_offset " + std::to_string(v.offset) + " of " +
+                  valueName(graph, v.value) + " is not a multiple of " +
+                  std::to_string(kArenaAlignment));
+    planned.insert(v.value);
+    plan.offset[v.value] = v.offset;
+    plan.peakBytes = std::max(plan.peakBytes, v.offset + v.bytes);
+    plan.totalBytes += v.bytes;
+  }
+  for (size_t i = 0; i < graph.nodes.size(); ++i)
+    if (graph.nodes[i].attrs.has("arena_offset") && !planned.count(static_cast<ValueId>(i)))
+      throw Error("memory plan: " + valueName(graph, static_cast<ValueId>(i)) +
+                  " has an arena_offset but is not stored in the arena (rerun plan-memory)");
+  for (size_t a = 0; a < values.size(); ++a)
+    for (size_t b = a + 1; b < values.size(); ++b) {
+      const Lifetime &x = values[a], &y = values[b];
+      if (x.overlaps(y) && x.offset < y.offset + y.bytes && y.offset < x.offset + x.bytes)
+        throw Error("memory plan: " + valueName(graph, x.value) + " and " +
+                    valueName(graph, y.value) + " are live together and share arena bytes");
+    }
+  return plan;
+}
+
+std::set<ValueId> callerBuffers(const Graph &graph) {
+  std::set<ValueId> external(graph.outputs.begin(), graph.outputs.end());
+  for (ValueId in : graph.inputs())
+    external.insert(in);
+  return external;
+}
+
 } // namespace atrous

@@ -37,4 +37,15 @@ uint64_t arenaBytes(const TensorType &type);
 MemoryPlan planMemory(const Graph &graph, const std::vector<std::vector<ValueId>> &steps,
                       const std::set<ValueId> &external);
 
+// The plan the `plan-memory` pass wrote into the graph (each planned
+// value's `arena_offset=` attribute) when it ran, planMemory otherwise. A
+// written plan is checked: every value the steps materialize has an aligned
+// offset, no other value has one, and no two values live at the same time
+// share a byte. Throws atrous::Error naming the values when it is wrong.
+MemoryPlan graphMemoryPlan(const Graph &graph, const std::vector<std::vector<ValueId>> &steps,
+                           const std::set<ValueId> &external);
+
+// Graph inputs and outputs: the values that live in the caller's buffers.
+std::set<ValueId> callerBuffers(const Graph &graph);
+
 } // namespace atrous

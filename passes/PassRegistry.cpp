@@ -4,6 +4,9 @@
 #include <map>
 
 #include "ir/Error.h"
+#include "passes/AnnotateGroups.h"
+#include "passes/AnnotateMemoryPlan.h"
+#include "passes/AssignLayouts.h"
 #include "passes/CommonSubexpressions.h"
 #include "passes/DeadCode.h"
 #include "passes/FoldBatchNorm.h"
@@ -28,6 +31,9 @@ static const std::map<std::string, PassFactory> &registry() {
       {"fuse-aspp", createFuseAsppPass},
       {"lower-conv-transpose", createLowerConvTransposePass},
       {"fuse-resize-argmax", createFuseResizeArgMaxPass},
+      {"assign-layouts", createAssignLayoutsPass},
+      {"group", createGroupPass},
+      {"plan-memory", createPlanMemoryPass},
   };
   return passes;
 }
@@ -50,9 +56,12 @@ std::vector<std::string> pipelinePasses(const std::string &level) {
   // Simplify first so the fusions see canonical patterns; BN folding before
   // epilogue fusion so that conv -> bn -> relu becomes one conv; the
   // transposed-conv and ASPP rewrites before epilogue fusion so their new
-  // convs take activations too; dead code last.
+  // convs take activations too; dead code before the decisions about what
+  // remains: layouts, then the groups (a chain keeps its anchor's layout),
+  // then the arena over the groups.
   return {"fold-constants", "fold-batchnorm",     "cse", "lower-conv-transpose", "fuse-aspp",
-          "fuse-epilogue",  "fuse-resize-argmax", "dce"};
+          "fuse-epilogue",  "fuse-resize-argmax", "dce", "assign-layouts",       "group",
+          "plan-memory"};
 }
 
 } // namespace atrous

@@ -4,7 +4,6 @@
 #include <fmt/core.h>
 
 #include <iostream>
-#include <set>
 
 #include "ir/Error.h"
 #include "ir/Printer.h"
@@ -22,10 +21,7 @@ void optimize(Graph &graph, Weights &weights, const std::string &level) {
 // The arena the generated driver would allocate: graph inputs and outputs
 // live in the caller's buffers, every other group output in the arena.
 static void printMemoryPlan(const Graph &graph, const std::vector<std::vector<ValueId>> &groups) {
-  std::set<ValueId> external(graph.outputs.begin(), graph.outputs.end());
-  for (ValueId in : graph.inputs())
-    external.insert(in);
-  MemoryPlan plan = planMemory(graph, groups, external);
+  MemoryPlan plan = graphMemoryPlan(graph, groups, callerBuffers(graph));
   for (const auto &[id, offset] : plan.offset)
     fmt::print("arena {}: offset {}, {} bytes\n", graph.node(id).name, offset,
                arenaBytes(graph.type(id)));
@@ -54,7 +50,7 @@ int optCommand(const OptOptions &options) {
     if (!createPass(name)) throw Error("--print-after: unknown pass '" + name + "'");
   runPasses(graph, nullptr, passes, run);
   if (!run.printAfterAll) fmt::print("{}", printGraph(graph));
-  std::vector<std::vector<ValueId>> groups = groupNodes(graph);
+  std::vector<std::vector<ValueId>> groups = graphGroups(graph);
   if (options.printGroups) fmt::print("{}", describeGroups(graph, groups));
   if (options.printMemoryPlan) printMemoryPlan(graph, groups);
   return 0;

@@ -1,0 +1,40 @@
+// Physical layouts: how a tensor's logical NCHW (or NCW) elements lie in
+// memory. Every op is defined on logical indices, so a layout never changes a
+// result, only which loads are contiguous: a planar tensor has x innermost,
+// a channels_last one has the channels innermost, which lets a conv vectorize
+// over output channels and keeps small images from wasting vector lanes. A
+// value's layout is its node's `layout` attribute (set by assign-layouts);
+// graph inputs and outputs are always planar, so callers never see anything
+// else. A conv that writes channels_last reads its weights with the output
+// channels innermost too, so that one vector load feeds one vector FMA.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "ir/Graph.h"
+
+namespace atrous {
+
+enum class Layout { Planar, ChannelsLast };
+
+Layout layoutOf(const Node &node);
+const char *layoutName(Layout layout);
+// Whether a value of `type` can be stored channels_last: rank 3 (NCW) or 4 (NCHW).
+bool supportsChannelsLast(const TensorType &type);
+
+// The logical dimension that is innermost in memory for a value of `rank`.
+int innermostDim(Layout layout, int rank);
+// The innermost logical dimension of a node's parameter `suffix`: the output
+// channels of a channels_last conv's weight, else the last dimension.
+int paramInnermostDim(const Node &node, const std::string &suffix, int rank);
+
+// Element strides of each logical dimension when `innermost` is the
+// contiguous one and the others keep their row-major order.
+std::vector<int64_t> layoutStrides(const Shape &shape, int innermost);
+
+// Copies a row-major buffer of `shape` into the order of layoutStrides.
+std::vector<float> toLayout(const float *rowMajor, const Shape &shape, int innermost);
+
+} // namespace atrous

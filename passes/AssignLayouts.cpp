@@ -1,0 +1,70 @@
+// assign-layouts: decides, for every value, whether it is stored planar or
+// channels_last (ir/Layout.h). A conv whose output channels fill whole
+// vectors writes channels_last: its schedule then vectorizes over output
+// channels, so no lane is wasted on an image width that is not a multiple of
+// the vector, every tap's input is one broadcast, and stride or dilation never
+// makes a load strided. The layout then flows forward: an op that maps
+// channels to channels (elementwise, pooling, padding, slicing, resizing,
+// concatenation, interleaving) takes its first input's layout, so it reads
+// and writes the same order and no transpose is ever inserted between
+// layers. Ops that reduce over channels or leave the NCHW world (softmax,
+// argmax, global pools, reshape, flatten, linear) stay planar, as do graph
+// inputs and outputs, so callers only ever exchange planar tensors; the
+// conversions happen inside the first and last layers, which read and write
+// through their buffers' strides.
+#include "passes/AssignLayouts.h"
+
+#include <set>
+
+#include "ir/Layout.h"
+
+namespace atrous {
+
+namespace {
+
+bool keepsChannels(OpKind op) {
+  return isElementwise(op) || isPool(op) || op == OpKind::Pad || op == OpKind::Slice ||
+         op == OpKind::Resize || op == OpKind::Concat || op == OpKind::Interleave;
+}
+
+Layout chooseLayout(const Graph &graph, const Node &node, bool isOutput) {
+  if (isOutput || !supportsChannelsLast(node.type)) return Layout::Planar;
+  if (isConv(node.op) || isConvTranspose(node.op)) {
+    return node.type.shape[1] % kChannelsLastBlock == 0 ? Layout::ChannelsLast : Layout::Planar;
+  }
+  if (keepsChannels(node.op)) {
+    const Node &first = graph.node(node.inputs[0]);
+    if (first.type.rank() == node.type.rank()) return layoutOf(first);
+  }
+  return Layout::Planar;
+}
+
+class AssignLayoutsPass : public Pass {
+public:
+  std::string name() const override { return "assign-layouts"; }
+  std::string summary() const override {
+    return "store conv outputs channels_last when their channels fill vectors; others follow";
+  }
+
+  bool run(Graph &graph, Weights *) override {
+    const std::set<ValueId> outputs(graph.outputs.begin(), graph.outputs.end());
+    bool changed = false;
+    for (size_t i = 0; i < graph.nodes.size(); ++i) {
+      Node &node = graph.nodes[i];
+      if (node.op == OpKind::Input) continue;
+      const Layout layout = chooseLayout(graph, node, outputs.count(static_cast<ValueId>(i)) != 0);
+      if (layout == layoutOf(node)) continue;
+      node.attrs.set("layout", std::string(layoutName(layout)));
+      changed = true;
+    }
+    return changed;
+  }
+};
+
+} // namespace
+
+std::unique_ptr<Pass> createAssignLayoutsPass() {
+  return std::make_unique<AssignLayoutsPass>();
+}
+
+} // namespace atrous

@@ -1,0 +1,149 @@
+// Generated code over channels_last values (ir/Layout.h) against the
+// reference interpreter. Layouts never change a result, only strides and
+// schedules, so each case sets them at random on every value that may take
+// one (the model's outputs stay planar): producers and consumers of every
+// op family meet in every pairing of layouts, including pairings the
+// assign-layouts pass would not choose (a channels_last softmax or gated
+// conv) and conv weights packed output-channels-innermost. Shapes, kernels,
+// dilations and strides are drawn from a fixed seed.
+#include "CodegenTestUtil.h"
+#include "ir/Layout.h"
+
+namespace atrous::codegen_test {
+namespace {
+
+constexpr uint64_t kSeed = 20261129;
+
+class LayoutCases {
+public:
+  LayoutCases(CaseGraph &cases, Draw &draw) : cases_(cases), draw_(draw) {}
+
+  // op(inputs) with a random layout.
+  ValueId op(OpKind kind, std::vector<ValueId> inputs, AttrList attrs = {}) {
+    if (draw_.coin()) attrs.emplace_back("layout", std::string("channels_last"));
+    return cases_.op(kind, std::move(inputs), attrs);
+  }
+  // The case's planar output, reading `v` through one more op.
+  void finish(ValueId v) { cases_.output(cases_.op(OpKind::Relu, {v})); }
+
+private:
+  CaseGraph &cases_;
+  Draw &draw_;
+};
+
+Shape image(Draw &d, int64_t channels) {
+  return {1, channels, d.range(5, 19), d.range(5, 19)};
+}
+
+void addCases(CaseGraph &cases, Draw &d) {
+  LayoutCases l(cases, d);
+  for (int k = 0; k < 4; ++k) {
+    const int64_t kernel = d.pick<int64_t>({1, 3}), dilation = d.range(1, 3);
+    const int64_t stride = d.range(1, 2), out = d.pick<int64_t>({16, 32, 24});
+    const std::string act = d.pick<std::string>({"none", "relu", "sigmoid"});
+    const Shape in = image(d, d.pick<int64_t>({3, 16}));
+    cases.begin("conv2d k" + std::to_string(kernel) + " d" + std::to_string(dilation) + " s" +
+                std::to_string(stride) + " out " + std::to_string(out) + " act " + act + " on " +
+                shapeStr(in));
+    ValueId x = cases.input(in);
+    ValueId c = l.op(OpKind::Conv2d, {x},
+                     {{"out", out},
+                      {"kernel", Ints{kernel}},
+                      {"dilation", Ints{dilation}},
+                      {"stride", Ints{stride}},
+                      {"pad", Ints{dilation * (kernel - 1) / 2}},
+                      {"act", act}});
+    ValueId r = l.op(OpKind::Relu, {c});
+    // A second conv reads the first's layout and adds it back as residual.
+    ValueId c2 = l.op(OpKind::Conv2d, {r, c},
+                      {{"out", out}, {"kernel", Ints{3}}, {"pad", Ints{1}}, {"act", "relu"}});
+    l.finish(c2);
+  }
+  {
+    const Shape in = image(d, 32);
+    cases.begin("depthwise and grouped conv2d on " + shapeStr(in));
+    ValueId x = cases.input(in);
+    ValueId dw = l.op(OpKind::Conv2d, {x},
+                      {{"out", int64_t{32}},
+                       {"kernel", Ints{3}},
+                       {"dilation", Ints{2}},
+                       {"pad", Ints{2}},
+                       {"groups", int64_t{32}}});
+    ValueId g = l.op(OpKind::Conv2d, {dw},
+                     {{"out", int64_t{16}}, {"kernel", Ints{1}}, {"groups", int64_t{4}}});
+    l.finish(g);
+  }
+  {
+    const int64_t length = d.range(20, 60), dilation = d.range(1, 8);
+    cases.begin("causal conv1d dilation " + std::to_string(dilation));
+    ValueId x = cases.input({1, 16, length});
+    ValueId c = l.op(OpKind::Conv1d, {x},
+                     {{"out", int64_t{32}},
+                      {"kernel", Ints{2}},
+                      {"dilation", Ints{dilation}},
+                      {"pad", std::string("causal")},
+                      {"act", "tanh"}});
+    ValueId gated =
+        l.op(OpKind::Conv1d, {c},
+             {{"out", int64_t{32}}, {"kernel", Ints{3}}, {"pad", Ints{1}}, {"act", "gated"}});
+    ValueId half = l.op(OpKind::Slice, {c},
+                        {{"axis", int64_t{1}}, {"start", int64_t{0}}, {"end", int64_t{16}}});
+    l.finish(l.op(OpKind::Add, {gated, half}));
+  }
+  {
+    const Shape in = image(d, 16);
+    cases.begin("conv_transpose2d k4 s2 p1 on " + shapeStr(in));
+    ValueId x = cases.input(in);
+    ValueId t =
+        l.op(OpKind::ConvTranspose2d, {x},
+             {{"out", int64_t{16}}, {"kernel", Ints{4}}, {"stride", Ints{2}}, {"pad", Ints{1}}});
+    l.finish(l.op(OpKind::Relu, {t}));
+  }
+  {
+    const Shape in = image(d, 16);
+    cases.begin("pools, resize, pad, concat, broadcast add on " + shapeStr(in));
+    ValueId x = cases.input(in);
+    ValueId bias = cases.input({1, 16, 1, 1});
+    ValueId c = l.op(OpKind::Conv2d, {x}, {{"out", int64_t{16}}, {"kernel", Ints{1}}});
+    ValueId mp =
+        l.op(OpKind::MaxPool2d, {c}, {{"kernel", Ints{3}}, {"stride", Ints{2}}, {"pad", Ints{1}}});
+    ValueId ap = l.op(OpKind::AvgPool2d, {mp}, {{"kernel", Ints{2}}, {"ceil_mode", true}});
+    ValueId up = l.op(OpKind::Resize, {ap, c}, {{"mode", std::string("bilinear")}});
+    ValueId padded =
+        l.op(OpKind::Pad, {up}, {{"pad", Ints{1, 2}}, {"mode", std::string("reflect")}});
+    ValueId cut = l.op(OpKind::Slice, {padded},
+                       {{"axis", int64_t{2}}, {"start", int64_t{1}}, {"end", int64_t{-1}}});
+    ValueId sum = l.op(OpKind::Add, {cut, bias});
+    l.finish(l.op(OpKind::Concat, {sum, c}, {{"axis", int64_t{3}}}));
+  }
+  {
+    const Shape in = image(d, 16);
+    cases.begin("interleaved phases, softmax and global pool on " + shapeStr(in));
+    ValueId x = cases.input(in);
+    std::vector<ValueId> phases;
+    for (int p = 0; p < 4; ++p)
+      phases.push_back(l.op(OpKind::Conv2d, {x}, {{"out", int64_t{16}}, {"kernel", Ints{1}}}));
+    ValueId woven = l.op(OpKind::Interleave, phases,
+                         {{"stride", Ints{2}}, {"size", Ints{in[2] * 2, in[3] * 2 - 1}}});
+    ValueId soft = l.op(OpKind::Softmax, {woven});
+    l.finish(soft);
+    cases.output(cases.op(OpKind::GlobalAvgPool, {woven}));
+  }
+}
+
+TEST(CodegenLayouts, MixedLayoutsMatchReference) {
+  for (uint64_t round = 0; round < 2; ++round) {
+    SCOPED_TRACE("round " + std::to_string(round));
+    Draw draw(kSeed + round);
+    CaseGraph cases("layout_cases_" + std::to_string(round));
+    addCases(cases, draw);
+    size_t channelsLast = 0;
+    for (const Node &n : cases.graph().nodes)
+      channelsLast += layoutOf(n) == Layout::ChannelsLast;
+    EXPECT_GT(channelsLast, 4u) << "the draw left almost everything planar";
+    expectMatchesReference(cases, kSeed + round);
+  }
+}
+
+} // namespace
+} // namespace atrous::codegen_test
