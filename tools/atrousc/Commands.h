@@ -38,6 +38,7 @@ struct RunOptions {
   uint64_t inputSeed = 0;
   std::string backend = "halide"; // or "reference"
   std::string level = "2";        // passes run before the halide backend
+  std::string passes;             // a,b,c instead of the -O level's pipeline
   std::string cacheDir;
   int repeat = 1; // runs to time; the first result is the one written
 };
@@ -49,6 +50,7 @@ struct CompileCommandOptions {
   std::string output; // DIR/NAME
   bool externalWeights = false;
   std::string level = "2";
+  std::string passes; // a,b,c instead of the -O level's pipeline
   std::string cacheDir;
 };
 
@@ -59,8 +61,11 @@ struct RuntimeOptions {
 
 int checkCommand(const ModelOptions &options);
 int optCommand(const OptOptions &options);
-// Runs the -O level's pipeline ("0" or "2") on a graph and its weights.
-void optimize(Graph &graph, Weights &weights, const std::string &level);
+// Runs `passes` (a,b,c) or, when empty, the -O level's pipeline ("0" or
+// "2") on a graph and its weights. Returns whether code generation fuses
+// groups: everything but a bare -O0 does.
+bool optimize(Graph &graph, Weights &weights, const std::string &level,
+              const std::string &passes = "");
 int printCommand(const ModelOptions &options);
 int runCommand(const RunOptions &options);
 int compileCommand(const CompileCommandOptions &options);

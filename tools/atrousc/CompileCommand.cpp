@@ -14,12 +14,11 @@ int compileCommand(const CompileCommandOptions &options) {
   codegen::AotOptions aot;
   for (ValueId out : graph.outputs)
     aot.outputNames.push_back(graph.node(out).name);
-  optimize(graph, weights, options.level);
+  aot.fuseGroups = optimize(graph, weights, options.level, options.passes);
   aot.target = options.target;
   aot.outputPrefix = options.output;
   aot.externalWeights = options.externalWeights;
   aot.cacheDir = options.cacheDir;
-  aot.fuseGroups = options.level != "0";
   codegen::AotResult r = codegen::compileModel(graph, weights, aot);
   fmt::print("compiled {} ({} groups) for {} in {:.1f} s\n", graph.name, r.groups, options.target,
              r.seconds);

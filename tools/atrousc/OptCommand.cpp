@@ -14,8 +14,14 @@
 
 namespace atrous::cli {
 
-void optimize(Graph &graph, Weights &weights, const std::string &level) {
+bool optimize(Graph &graph, Weights &weights, const std::string &level,
+              const std::string &passes) {
+  if (!passes.empty()) {
+    runPasses(graph, &weights, splitPassList(passes));
+    return true;
+  }
   runPasses(graph, &weights, pipelinePasses("O" + level));
+  return level != "0";
 }
 
 // The arena the generated driver would allocate: graph inputs and outputs

@@ -65,11 +65,11 @@ int runCommand(const RunOptions &options) {
   } else {
     codegen::CompileOptions compileOptions;
     compileOptions.cacheDir = options.cacheDir;
-    compileOptions.fuseGroups = options.level != "0";
     rt::Timer compileTimer;
     Graph optimized = graph;
     Weights optimizedWeights = weights;
-    optimize(optimized, optimizedWeights, options.level);
+    compileOptions.fuseGroups =
+        optimize(optimized, optimizedWeights, options.level, options.passes);
     compiled = codegen::CompiledModel::compile(optimized, optimizedWeights, compileOptions);
     if (options.repeat > 1) fmt::print("compiled in {:.2f} s\n", compileTimer.seconds());
     runOnce = [&] { return compiled->run(inputs); };

@@ -71,6 +71,7 @@ int main(int argc, char **argv) {
                   "halide (generated code, the default) or reference (the interpreter)")
       ->check(CLI::IsMember({"halide", "reference"}));
   addLevelOption(run, runOpts.level, "passes before the halide backend: -O0 or -O2 (default)");
+  run->add_option("--passes", runOpts.passes, "passes to run instead of the -O pipeline: a,b,c");
   run->add_option("--repeat", runOpts.repeat,
                   "run N times and print the latency of each run and their median (default 1)")
       ->check(CLI::Range(1, 100000));
@@ -90,6 +91,8 @@ int main(int argc, char **argv) {
                     "linking them into the library");
   addCacheDirOption(compile, compileOpts.cacheDir);
   addLevelOption(compile, compileOpts.level, "graph passes to run: -O0 or -O2 (default)");
+  compile->add_option("--passes", compileOpts.passes,
+                      "passes to run instead of the -O pipeline: a,b,c");
 
   cli::RuntimeOptions runtimeOpts;
   CLI::App *runtime = app.add_subcommand(
