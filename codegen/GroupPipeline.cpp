@@ -79,7 +79,10 @@ GroupPipeline buildGroupPipeline(const Graph &graph, const Group &group,
   out(halideVars(last.type.rank())) = combined.func(halideVars(last.type.rank()));
   constrainLayout(out.output_buffer(), last.type.shape,
                   innermostDim(layoutOf(last), last.type.rank()));
-  scheduleGroup(graph.node(group.nodes.front()), last, combined, out, target);
+  const Node &anchor = graph.node(group.nodes.front());
+  const Layout anchorInput =
+      anchor.inputs.empty() ? Layout::Planar : layoutOf(graph.node(anchor.inputs[0]));
+  scheduleGroup(anchor, anchorInput, last, combined, out, target);
   p.output = out;
   return p;
 }

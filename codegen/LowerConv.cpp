@@ -20,10 +20,23 @@ Expr biasOrZero(const NodeOperands &ops, const Expr &channel) {
 // What a conv and a transposed conv share: the zero-padded input, the
 // window, the reduction over (input channel within the group, taps...), and
 // the output's group; each then indexes its own way.
+// Whether every tap of a (forward) conv lands inside its input, so that it
+// needs no zero exterior and no bounds test per load.
+bool readsOnlyInside(const Node &node, const WindowGeometry &g, const Shape &input) {
+  if (!isConv(node.op)) return false;
+  for (int d = 0; d < g.rank; ++d) {
+    const int64_t last = (node.type.shape[2 + static_cast<size_t>(d)] - 1) * g.stride[d] -
+                         g.padBegin[d] + (g.kernel[d] - 1) * g.dilation[d];
+    if (g.padBegin[d] != 0 || last > input[2 + static_cast<size_t>(d)] - 1) return false;
+  }
+  return true;
+}
+
 struct ConvParts {
   WindowGeometry g;
   int rank;
   int inPerGroup, outPerGroup;
+  bool exterior; // whether `padded` extends the input by zeros
   LoweredValue padded;
   std::vector<Expr> out; // the output's logical indices
   RDom r;
@@ -32,8 +45,9 @@ struct ConvParts {
 
   ConvParts(const Node &node, const NodeOperands &ops)
       : g(windowGeometry(node, ops.inputs[0].type.shape)), rank(node.type.rank()),
-        padded(withConstantExterior(ops.inputs[0], 0.0f)), out(logicalArgs(rank)),
-        conv(funcName(node)) {
+        exterior(!readsOnlyInside(node, g, ops.inputs[0].type.shape)),
+        padded(exterior ? withConstantExterior(ops.inputs[0], 0.0f) : ops.inputs[0]),
+        out(logicalArgs(rank)), conv(funcName(node)) {
     const int64_t groups = node.attrs.getInt("groups");
     inPerGroup = static_cast<int>(ops.inputs[0].dim(1) / groups);
     outPerGroup = static_cast<int>(node.type.shape[1] / groups);
@@ -50,7 +64,7 @@ struct ConvParts {
 
 Func lowerConv(const Node &node, const NodeOperands &ops, Func *paddedInput) {
   ConvParts c(node, ops);
-  if (paddedInput) *paddedInput = c.padded.func;
+  if (paddedInput && c.exterior) *paddedInput = c.padded.func;
   std::vector<Expr> src = {c.out[0], c.group * c.inPerGroup + c.r[0]};
   std::vector<Expr> tap = {c.out[1], c.r[0]};
   for (int d = 0; d < c.g.rank; ++d) {

@@ -40,7 +40,7 @@ LoweredNode lowerSoftmax(const Node &node, const NodeOperands &ops) {
   LoweredValue sumValue{rowSum, x.type};
   Func softmax(funcName(node));
   defineLogical(softmax, rank, Halide::exp(x.at(out) - maxValue.at(row)) / sumValue.at(row));
-  return {softmax, {rowMax, rowSum}, Func()};
+  return {softmax, {rowMax, rowSum}, Func(), Func()};
 }
 
 Func lowerArgMax(const Node &node, const NodeOperands &ops) {

@@ -116,7 +116,7 @@ LoweredNode lowerNode(const Node &node, const NodeOperands &ops) {
                                : lowerPlain(accumulatorNode, ops);
     return {lowerEpilogue(node, acc, ops), {}, acc, padded};
   }
-  return {lowerPlain(node, ops), {}, Func()};
+  return {lowerPlain(node, ops), {}, Func(), Func()};
 }
 
 } // namespace atrous::codegen

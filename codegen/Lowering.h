@@ -71,7 +71,8 @@ struct LoweredNode {
 LoweredNode lowerNode(const Node &node, const NodeOperands &operands);
 
 // Per-op family lowerings, one file each.
-// Sets `paddedInput` (when not null) to the zero-extended input it reads.
+// Sets `paddedInput` (when not null) to the zero-extended input it reads,
+// unless every tap lands inside the input and it reads the input directly.
 Halide::Func lowerConv(const Node &node, const NodeOperands &ops,
                        Halide::Func *paddedInput = nullptr);
 Halide::Func lowerConvTranspose(const Node &node, const NodeOperands &ops);

@@ -93,18 +93,35 @@ void scheduleCpu(const Node &anchor, const TensorType &type, const LoweredNode &
   }
 }
 
+// How many pixels of a row one register tile covers: at most `most` (what
+// the accumulator registers hold), at least half of that, and the count that
+// wastes the fewest columns on the row's last, overlapping tile (a 16-wide
+// row in tiles of 12 would compute 24 columns; in tiles of 8, 16).
+int columnsPerTile(int most, int width) {
+  if (width <= most) return std::max(1, width);
+  int best = most, bestWaste = width;
+  for (int cols = most; cols >= std::max(1, most / 2); --cols) {
+    const int waste = (width + cols - 1) / cols * cols - width;
+    if (waste < bestWaste) {
+      best = cols;
+      bestWaste = waste;
+    }
+  }
+  return best;
+}
+
 // A channels_last value (ir/Layout.h) is vectorized over channels. A conv
 // computes a register tile of `channelVectors` vectors of output channels
 // times `columns` output pixels of one row: per input channel and tap, one
 // weight vector load per channel vector and one broadcast per pixel feed
 // channelVectors x columns FMAs, so loads stay well below the FMA rate. Its
-// zero-extended input is stored whole first, so the taps read it with no
-// bounds test. Input channels are the innermost reduction: consecutive in a
-// channels_last input and in the packed weights. A gated conv's epilogue
-// pairs accumulator channel c with c + C, so its accumulator is stored whole
-// and tiled the same way, and the epilogue reads two vectors of it.
-void scheduleChannelsLastCpu(const Node &anchor, const TensorType &type, const LoweredNode &value,
-                             Func out, const Halide::Target &t) {
+// zero-extended input, when it needs one, is copied first (channels
+// innermost), so the taps read it with no bounds test. Input channels are the innermost reduction:
+// consecutive in a channels_last input and in the packed weights. A gated conv's epilogue pairs
+// accumulator channel c with c + C, so its accumulator is stored whole and tiled the same way, and
+// the epilogue reads two vectors of it.
+void scheduleChannelsLastCpu(const Node &anchor, Layout inputLayout, const TensorType &type,
+                             const LoweredNode &value, Func out, const Halide::Target &t) {
   const int rank = type.rank();
   std::vector<Var> v = halideVars(rank);
   const int c = rank == 4 ? 2 : 1;
@@ -129,7 +146,7 @@ void scheduleChannelsLastCpu(const Node &anchor, const TensorType &type, const L
       t.arch == Halide::Target::ARM || t.has_feature(Halide::Target::AVX512) ? 32 : 16;
   const int channelVectors = std::max(1, std::min(2, channels / lanes));
   const int channelsPerTile = lanes * channelVectors;
-  const int columns = fit(vectorRegisters * 3 / 4 / channelVectors, extentOf(type, 0));
+  const int columns = columnsPerTile(vectorRegisters * 3 / 4 / channelVectors, extentOf(type, 0));
 
   Func acc = value.accumulator;
   // Stored channels innermost too, so that each accumulator is one vector
@@ -173,11 +190,22 @@ void scheduleChannelsLastCpu(const Node &anchor, const TensorType &type, const L
     std::vector<Var> order = {pv[c], pv[0]};
     if (rank == 4) order.push_back(pv[1]);
     order.push_back(pv[rank - 1]);
-    padded.compute_root()
-        .reorder_storage(order)
-        .reorder(std::vector<Halide::VarOrRVar>(order.begin(), order.end()))
-        .vectorize(pv[c], lanes);
-    padded.parallel(pv[rank == 4 ? 1 : rank - 1]);
+    padded.reorder_storage(order);
+    // The copy is where a planar input turns channels_last: it reads along
+    // x, where the input is contiguous, and scatters into the small copy,
+    // rather than gathering channels that lie an image apart.
+    if (inputLayout == Layout::ChannelsLast)
+      padded.reorder(std::vector<Halide::VarOrRVar>(order.begin(), order.end()))
+          .vectorize(pv[c], lanes);
+    else
+      padded.vectorize(pv[0], t.natural_vector_size(Halide::Float(32)));
+    // An image conv copies the input rows each output row reads, which stay
+    // in cache for the row's taps; a 1-D conv's window can span thousands of
+    // samples, and a gated accumulator is computed whole, so those copy once.
+    if (rank == 4 && !gated)
+      padded.compute_at(out, row);
+    else
+      padded.compute_root().parallel(pv[rank == 4 ? 1 : rank - 1]);
   }
 }
 
@@ -213,12 +241,12 @@ void scheduleGpu(const Node &anchor, const TensorType &type, const LoweredNode &
 
 } // namespace
 
-void scheduleGroup(const Node &anchor, const Node &output, const LoweredNode &value, Func out,
-                   const Halide::Target &target) {
+void scheduleGroup(const Node &anchor, Layout anchorInput, const Node &output,
+                   const LoweredNode &value, Func out, const Halide::Target &target) {
   if (isGpuTarget(target))
     scheduleGpu(anchor, output.type, value, out);
   else if (layoutOf(output) == Layout::ChannelsLast)
-    scheduleChannelsLastCpu(anchor, output.type, value, out, target);
+    scheduleChannelsLastCpu(anchor, anchorInput, output.type, value, out, target);
   else
     scheduleCpu(anchor, output.type, value, out, target);
 }

@@ -10,19 +10,21 @@
 #include <Halide.h>
 
 #include "codegen/Lowering.h"
+#include "ir/Layout.h"
 
 namespace atrous::codegen {
 
 // Bumped whenever lowering or a schedule changes, so that cached group
 // objects are rebuilt.
-inline constexpr int kCodegenVersion = 12;
+inline constexpr int kCodegenVersion = 15;
 
 // Schedules a group: `value` is what its nodes lowered to (the anchor's
 // accumulator, the shared Funcs, the last node's Func), `out` the pipeline
 // output that copies it. The anchor decides how the
 // accumulator is computed.
-// `output` is the group's last node, whose type and layout `out` has.
-void scheduleGroup(const Node &anchor, const Node &output, const LoweredNode &value,
-                   Halide::Func out, const Halide::Target &target);
+// `output` is the group's last node, whose type and layout `out` has;
+// `anchorInput` is the layout of the value the anchor reads first.
+void scheduleGroup(const Node &anchor, Layout anchorInput, const Node &output,
+                   const LoweredNode &value, Halide::Func out, const Halide::Target &target);
 
 } // namespace atrous::codegen
