@@ -10,8 +10,11 @@
 //  - the case input is reordered once before timing (a previous layer would
 //    have produced it in that layout); reorders between layers, when two
 //    primitives disagree on a layout, are timed;
-//  - a concat is free: its inputs write straight into channel slices of one
-//    buffer (submemory descriptors);
+//  - a concat is a concat primitive (timed) writing the layout its consumer
+//    wants; a slice no layer writes (the ASPP image-pooling branch, left out)
+//    is a zero input. Writing the convs straight into channel slices of one
+//    buffer (submemory descriptors) would save the copy, but oneDNN 2.6 runs
+//    such convs with its slow reference kernel (ref:any, 30x slower);
 //  - relu is a post-op of the conv.
 // The algorithm is convolution_direct (oneDNN's default implementation
 // choice) or, with "algorithm": "winograd", convolution_winograd; a case
@@ -157,30 +160,55 @@ private:
     }
   }
 
-  // The concat buffer's layout: the one the first primitive writing into it
-  // picks on its own.
-  memory bufferFor(const std::string &name, const memory::desc &chosen) {
+  // Dims of a named value: a layer's output, the input or a concat buffer.
+  memory::dims dimsOf(const std::string &name) const {
     auto it = values_.find(name);
-    if (it != values_.end()) return it->second;
-    memory::dims dims = chosen.dims();
+    if (it != values_.end()) return it->second.get_desc().dims();
+    auto parts = parts_.find(name);
+    if (parts == parts_.end()) throw Error("the case reads '" + name + "' before it is written");
+    memory::dims dims = parts->second.begin()->second.get_desc().dims();
     dims[1] = bufferChannels_.at(name);
-    std::vector<tag> candidates =
-        dims.size() == 3 ? std::vector<tag>{tag::nCw16c, tag::nCw8c, tag::nwc, tag::ncw}
-                         : std::vector<tag>{tag::nChw16c, tag::nChw8c, tag::nhwc, tag::nchw};
-    tag pick = candidates.back();
-    for (tag t : candidates)
-      if (memory::desc(chosen.dims(), memory::data_type::f32, t) == chosen) pick = t;
-    memory m({dims, memory::data_type::f32, pick}, engine_);
-    std::memset(m.get_data_handle(), 0, m.get_desc().get_size());
-    values_[name] = m;
-    return m;
+    return dims;
+  }
+
+  // The concat step that assembles a buffer from its parts, in `want`.
+  memory concatInto(const std::string &name, const memory::desc &want) {
+    memory::dims dims = want.dims();
+    std::vector<memory> srcs;
+    int64_t channel = 0;
+    auto addZeros = [&](int64_t until) {
+      if (until <= channel) return;
+      memory::dims gap = dims;
+      gap[1] = until - channel;
+      memory zeros({gap, memory::data_type::f32, plainTag(gap.size())}, engine_);
+      std::memset(zeros.get_data_handle(), 0, zeros.get_desc().get_size());
+      srcs.push_back(zeros);
+    };
+    for (const auto &[offset, part] : parts_.at(name)) {
+      addZeros(offset);
+      srcs.push_back(part);
+      channel = offset + part.get_desc().dims()[1];
+    }
+    addZeros(dims[1]);
+    std::vector<memory::desc> mds;
+    for (const memory &m : srcs)
+      mds.push_back(m.get_desc());
+    dnnl::concat::primitive_desc pd(want, 1, mds, engine_);
+    memory dst(pd.dst_desc(), engine_);
+    Step step{dnnl::concat(pd), {{DNNL_ARG_DST, dst}}};
+    for (size_t i = 0; i < srcs.size(); ++i)
+      step.args[DNNL_ARG_MULTIPLE_SRC + int(i)] = srcs[i];
+    steps_.push_back(std::move(step));
+    impls_.push_back(name + ":" + pd.impl_info_str());
+    values_[name] = dst;
+    return dst;
   }
 
   void addLayer(const json &layer) {
     bool transposed = layer.at("op") == "deconv";
     std::string name = layer.at("name").get<std::string>();
-    memory src = values_.at(layer.at("src").get<std::string>());
-    memory::dims srcDims = src.get_desc().dims();
+    std::string srcName = layer.at("src").get<std::string>();
+    memory::dims srcDims = dimsOf(srcName);
     int64_t out = layer.at("out").get<int64_t>();
     memory::dims dstDims = layer.at("out_shape").get<memory::dims>();
     memory user = userWeights(layer, transposed, srcDims[1], out);
@@ -200,20 +228,11 @@ private:
     auto build = [&](auto tagPd) {
       using PD = decltype(tagPd);
       PD pd = makePd<PD>(layer, srcAny, weiAny, biasMd, dstAny, attr);
-      memory dst;
-      if (layer.contains("into")) {
-        memory buffer = bufferFor(layer["into"].at("buffer").get<std::string>(), pd.dst_desc());
-        memory::dims offsets(dstDims.size(), 0);
-        offsets[1] = layer["into"].at("offset").get<int64_t>();
-        memory::desc slice = buffer.get_desc().submemory_desc(dstDims, offsets);
-        pd = makePd<PD>(layer, srcAny, weiAny, biasMd, slice, attr);
-        dst = memory(slice, engine_, buffer.get_data_handle());
-      } else {
-        dst = memory(pd.dst_desc(), engine_);
-      }
+      memory src = sourceIn(srcName, pd.src_desc());
+      memory dst(pd.dst_desc(), engine_);
       impls_.push_back(name + ":" + pd.impl_info_str());
       Step step{primitiveOf(pd), {}};
-      step.args[DNNL_ARG_SRC] = sourceIn(src, pd.src_desc(), layer.at("src").get<std::string>());
+      step.args[DNNL_ARG_SRC] = src;
       memory wei(pd.weights_desc(), engine_);
       dnnl::reorder(user, wei).execute(stream_, user, wei);
       step.args[DNNL_ARG_WEIGHTS] = wei;
@@ -226,6 +245,9 @@ private:
       step.args[DNNL_ARG_DST] = dst;
       steps_.push_back(std::move(step));
       values_[name] = dst;
+      if (layer.contains("into"))
+        parts_[layer["into"].at("buffer").get<std::string>()]
+              [layer["into"].at("offset").get<int64_t>()] = dst;
     };
     if (transposed)
       build(dnnl::deconvolution_forward::primitive_desc());
@@ -233,9 +255,12 @@ private:
       build(dnnl::convolution_forward::primitive_desc());
   }
 
-  // `src` in the layout a primitive wants: the case input is reordered now,
-  // an intermediate by a timed reorder step.
-  memory sourceIn(memory src, const memory::desc &want, const std::string &name) {
+  // The named value in the layout a primitive wants: a concat buffer is
+  // assembled in it, the case input is reordered now, an intermediate by a
+  // timed reorder step.
+  memory sourceIn(const std::string &name, const memory::desc &want) {
+    if (!values_.count(name)) return concatInto(name, want);
+    memory src = values_.at(name);
     if (src.get_desc() == want) return src;
     memory converted(want, engine_);
     if (name == inputName_ || name == "input") {
@@ -255,6 +280,7 @@ private:
   std::string inputName_;
   std::map<std::string, memory> values_;
   std::map<std::string, int64_t> bufferChannels_;
+  std::map<std::string, std::map<int64_t, memory>> parts_; // buffer: offset -> part
   std::vector<Step> steps_;
   std::vector<std::string> impls_;
 };
