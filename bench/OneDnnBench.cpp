@@ -71,7 +71,6 @@ public:
     memory::dims dims(input.shape().begin(), input.shape().end());
     memory plain({dims, memory::data_type::f32, plainTag(dims.size())}, engine_);
     std::memcpy(plain.get_data_handle(), input.raw(), input.byteSize());
-    values_["input"] = plain;
     inputName_ = spec.at("input").at("name").get<std::string>();
     values_[inputName_] = plain;
     for (const json &b : spec.value("buffers", json::array()))
@@ -160,6 +159,17 @@ private:
     }
   }
 
+  // The format tag of an activation layout oneDNN picked, among those its
+  // f32 convs use; plain if none fits.
+  static tag tagOf(const memory::desc &md) {
+    bool oneD = md.dims().size() == 3;
+    std::vector<tag> candidates = oneD ? std::vector<tag>{tag::nwc, tag::nCw16c, tag::nCw8c}
+                                       : std::vector<tag>{tag::nhwc, tag::nChw16c, tag::nChw8c};
+    for (tag t : candidates)
+      if (memory::desc(md.dims(), memory::data_type::f32, t) == md) return t;
+    return plainTag(md.dims().size());
+  }
+
   // Dims of a named value: a layer's output, the input or a concat buffer.
   memory::dims dimsOf(const std::string &name) const {
     auto it = values_.find(name);
@@ -176,11 +186,14 @@ private:
     memory::dims dims = want.dims();
     std::vector<memory> srcs;
     int64_t channel = 0;
+    // Zeros in the parts' layout, so that oneDNN's plain copy concat applies
+    // (with mixed layouts it picks its reference one).
+    tag layout = tagOf(parts_.at(name).begin()->second.get_desc());
     auto addZeros = [&](int64_t until) {
       if (until <= channel) return;
       memory::dims gap = dims;
       gap[1] = until - channel;
-      memory zeros({gap, memory::data_type::f32, plainTag(gap.size())}, engine_);
+      memory zeros({gap, memory::data_type::f32, layout}, engine_);
       std::memset(zeros.get_data_handle(), 0, zeros.get_desc().get_size());
       srcs.push_back(zeros);
     };
@@ -263,7 +276,7 @@ private:
     memory src = values_.at(name);
     if (src.get_desc() == want) return src;
     memory converted(want, engine_);
-    if (name == inputName_ || name == "input") {
+    if (name == inputName_) {
       dnnl::reorder(src, converted).execute(stream_, src, converted);
     } else {
       steps_.push_back(
