@@ -271,6 +271,7 @@ def main():
         sys.exit("bench.py: no case matches")
 
     started = time.time()
+    load_before = os.getloadavg()[0]
     peaks = [bench.fma_peak()]
     log("FMA peak: %.1f GFLOP/s (%s, %d threads)" % (peaks[0]["gflops"], peaks[0]["isa"], THREADS))
     results = []
@@ -291,6 +292,10 @@ def main():
     print("peers: " + ", ".join("%s %s" % (k, v) for k, v in versions(bench).items() if v))
     print("ms: median of %s; x = peer median / atrous median (above 1: atrous faster)\n" %
           ("%(min_runs)d+ runs and %(min_seconds)gs after %(warmup)d warm-up" % bench.policy))
+    load = max(load_before, os.getloadavg()[0])
+    if load > (os.cpu_count() or 1) / 2:
+        print("warning: the machine was busy (load average up to %.1f on %d CPUs): the figures are noisy\n" %
+              (load, os.cpu_count()))
     print(table(results, peak))
     for n in notes(results):
         print("note: " + n)
@@ -300,7 +305,8 @@ def main():
         report = {
             "date": datetime.datetime.now().isoformat(timespec="seconds"),
             "mode": "quick" if args.quick else "full",
-            "machine": {"cpu": cpu_name(), "cpus": os.cpu_count(), "load_avg": os.getloadavg()},
+            "machine": {"cpu": cpu_name(), "cpus": os.cpu_count(), "load_avg_before": load_before,
+                        "load_avg_after": os.getloadavg()[0]},
             "threads": THREADS,
             "policy": bench.policy,
             "fma_peak": {"gflops": peak, "isa": peaks[0]["isa"], "trials": [p["gflops"] for p in peaks]},

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The benchmark in one command: builds the runners (atrous_bench, fma_peak,
-# onednn_bench), installs onnxruntime-node under the build tree if it is
-# missing, and runs bench/bench.py, which prints the table.
+# The benchmark in one command: installs missing Debian packages
+# (scripts/setup.sh, as demo.sh and test.sh do), builds the runners
+# (atrous_bench, fma_peak, onednn_bench), installs onnxruntime-node under the
+# build tree if it is missing, and runs bench/bench.py, which prints the table.
 #
 #   bash bench/run.sh [--quick] [--json FILE] [--only REGEX]
 #
@@ -14,6 +15,7 @@ build=${ATROUS_BUILD_DIR:-$root/build}
 case "$build" in /*) ;; *) build=$PWD/$build ;; esac
 ort_version=${ORT_NODE_VERSION:-1.30.0}
 
+bash "$root/scripts/setup.sh" >&2
 if [ ! -f "$build/build.ninja" ]; then
   cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 fi

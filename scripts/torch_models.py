@@ -20,7 +20,7 @@ Use with /usr/bin/python3 (torch, numpy; onnx only to export):
     y = model(torch.from_numpy(x))
     tm.export_onnx(model, tm.input_shape("deeplabv3plus", 65), "deeplab.onnx")
 or from the command line:
-    torch_models.py export NAME SIZE WEIGHTS.safetensors OUT.onnx
+    torch_models.py export NAME SIZE|full WEIGHTS.safetensors OUT.onnx
 """
 
 import json
@@ -131,10 +131,11 @@ def resize_like(x, like):
     return F.interpolate(x, size=like.shape[2:], mode="bilinear", align_corners=False)
 
 
-# ------------------------------------------------------------ DeepLab v3+ ----
+# ------------------------------------------------------------ ResNet blocks, DeepLab v3+ ----
 
-class DeepLabBasic(nn.Module):
-    """deeplabv3plus.atr `basic` (down=False) and `basic_proj` (down=True)."""
+class BasicBlock(nn.Module):
+    """The ResNet basic block of deeplabv3plus.atr (`basic`, `basic_proj`) and
+    linknet.atr (`basic`, `basic_down`); `down` adds the projection shortcut."""
 
     def __init__(self, cin, ch, stride, rate, down):
         super().__init__()
@@ -175,14 +176,14 @@ class DeepLabV3Plus(nn.Module):
     def __init__(self):
         super().__init__()
         self.stem = conv_bn(3, 64, 7, pad=3, stride=2)
-        self.layer1_0 = DeepLabBasic(64, 64, 1, 1, False)
-        self.layer1_1 = DeepLabBasic(64, 64, 1, 1, False)
-        self.layer2_0 = DeepLabBasic(64, 128, 2, 1, True)
-        self.layer2_1 = DeepLabBasic(128, 128, 1, 1, False)
-        self.layer3_0 = DeepLabBasic(128, 256, 2, 1, True)
-        self.layer3_1 = DeepLabBasic(256, 256, 1, 1, False)
-        self.layer4_0 = DeepLabBasic(256, 512, 1, 2, True)
-        self.layer4_1 = DeepLabBasic(512, 512, 1, 2, False)
+        self.layer1_0 = BasicBlock(64, 64, 1, 1, False)
+        self.layer1_1 = BasicBlock(64, 64, 1, 1, False)
+        self.layer2_0 = BasicBlock(64, 128, 2, 1, True)
+        self.layer2_1 = BasicBlock(128, 128, 1, 1, False)
+        self.layer3_0 = BasicBlock(128, 256, 2, 1, True)
+        self.layer3_1 = BasicBlock(256, 256, 1, 1, False)
+        self.layer4_0 = BasicBlock(256, 512, 1, 2, True)
+        self.layer4_1 = BasicBlock(512, 512, 1, 2, False)
         self.aspp0 = conv_bn(512, 128, 1)
         self.aspp1 = AsppBranch(512, 6)
         self.aspp2 = AsppBranch(512, 12)
@@ -252,14 +253,14 @@ class LinkNet(nn.Module):
     def __init__(self):
         super().__init__()
         self.stem = conv_bn(3, 64, 7, pad=3, stride=2)
-        self.enc1_0 = DeepLabBasic(64, 64, 1, 1, False)
-        self.enc1_1 = DeepLabBasic(64, 64, 1, 1, False)
-        self.enc2_0 = DeepLabBasic(64, 128, 2, 1, True)
-        self.enc2_1 = DeepLabBasic(128, 128, 1, 1, False)
-        self.enc3_0 = DeepLabBasic(128, 256, 2, 1, True)
-        self.enc3_1 = DeepLabBasic(256, 256, 1, 1, False)
-        self.enc4_0 = DeepLabBasic(256, 512, 2, 1, True)
-        self.enc4_1 = DeepLabBasic(512, 512, 1, 1, False)
+        self.enc1_0 = BasicBlock(64, 64, 1, 1, False)
+        self.enc1_1 = BasicBlock(64, 64, 1, 1, False)
+        self.enc2_0 = BasicBlock(64, 128, 2, 1, True)
+        self.enc2_1 = BasicBlock(128, 128, 1, 1, False)
+        self.enc3_0 = BasicBlock(128, 256, 2, 1, True)
+        self.enc3_1 = BasicBlock(256, 256, 1, 1, False)
+        self.enc4_0 = BasicBlock(256, 512, 2, 1, True)
+        self.enc4_1 = BasicBlock(512, 512, 1, 1, False)
         self.dec4 = LinkNetDecoder(512, 256)
         self.dec3 = LinkNetDecoder(256, 128)
         self.dec2 = LinkNetDecoder(128, 64)
