@@ -33,6 +33,7 @@ struct OptOptions {
 struct RunOptions {
   ModelOptions model;
   std::string weights = "random:0";
+  std::string saveWeights;          // .safetensors path for the loaded weights (random:SEED too)
   std::vector<std::string> inputs;  // .npy paths, one per model input
   std::vector<std::string> outputs; // .npy paths, one per model output
   uint64_t inputSeed = 0;

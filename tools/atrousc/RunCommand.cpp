@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "codegen/CompiledModel.h"
+#include "frontend/SafeTensors.h"
 #include "frontend/TensorIO.h"
 #include "frontend/WeightSource.h"
 #include "ir/Error.h"
@@ -45,6 +46,9 @@ int runCommand(const RunOptions &options) {
     throw Error(fmt::format("{} --output files given, but model '{}' has {} outputs",
                             options.outputs.size(), graph.name, graph.outputs.size()));
   Weights weights = loadWeights(graph, options.weights);
+  // So that other frameworks (the PyTorch definitions, the benchmark peers)
+  // can run on exactly the weights that random:SEED generates.
+  if (!options.saveWeights.empty()) writeSafeTensors(options.saveWeights, weights);
 
   std::vector<Tensor> inputs;
   for (size_t i = 0; i < inputIds.size(); ++i) {

@@ -62,6 +62,9 @@ int main(int argc, char **argv) {
       "run", "run a model: generated code compiled for this machine, or the reference interpreter");
   addModelOptions(run, runOpts.model);
   addWeightsOption(run, runOpts.weights);
+  run->add_option("--save-weights", runOpts.saveWeights,
+                  "write the weights the model runs with (e.g. random:SEED) to a .safetensors "
+                  "file");
   run->add_option("--input", runOpts.inputs,
                   ".npy input, one per model input in declaration order; missing inputs are "
                   "random (see --input-seed)");
