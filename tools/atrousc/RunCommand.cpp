@@ -36,7 +36,9 @@ static std::string summary(const Tensor &t) {
 }
 
 int runCommand(const RunOptions &options) {
-  Graph graph = options.model.load();
+  LoadedModel model = options.model.loadModel();
+  Weights weights = resolveWeights(model, options.weights);
+  Graph graph = std::move(model.graph);
   std::vector<ValueId> inputIds = graph.inputs();
   if (options.inputs.size() > inputIds.size())
     throw Error(fmt::format("{} --input files given, but model '{}' has {} inputs",
@@ -44,7 +46,6 @@ int runCommand(const RunOptions &options) {
   if (options.outputs.size() > graph.outputs.size())
     throw Error(fmt::format("{} --output files given, but model '{}' has {} outputs",
                             options.outputs.size(), graph.name, graph.outputs.size()));
-  Weights weights = loadWeights(graph, options.weights);
 
   std::vector<Tensor> inputs;
   for (size_t i = 0; i < inputIds.size(); ++i) {
