@@ -394,6 +394,13 @@ const std::map<std::string, Folder> &folders() {
 
 } // namespace
 
+std::vector<std::string> foldableOps() {
+  std::vector<std::string> ops = {"Constant", "Shape", "Size"};
+  for (const auto &[name, folder] : folders())
+    ops.push_back(name);
+  return ops;
+}
+
 bool foldNode(Importer &im) {
   const std::string &op = im.op();
   if (op == "Constant") {

@@ -166,6 +166,7 @@ void convertNearest(Importer &im, ValueId x, const ResizeSpec &s) {
     } else if (stridedSlice(want, start, step)) {
       x = slice(im, x, static_cast<int>(d), start, start + (out - 1) * step + 1, step,
                 "slice" + std::to_string(d));
+      size[d - 2] = out;
     } else {
       size_t at = 0;
       while (want[at] == atrous[at])
@@ -202,6 +203,7 @@ void convertLinear(Importer &im, ValueId x, const ResizeSpec &s) {
   for (size_t d = 2; d < rank; ++d) {
     if (s.coord == Coord::PytorchHalfPixel && s.out[d] == 1 && xs[d] > 1) {
       x = slice(im, x, static_cast<int>(d), 0, 1, 1, "first" + std::to_string(d));
+      size[d - 2] = 1;
       continue;
     }
     resized = resized || s.out[d] != xs[d];

@@ -401,7 +401,13 @@ void Importer::addOutputs() {
       failOutput("is a constant (it does not depend on the inputs); atrous models compute every "
                  "output from their inputs");
     ValueId id = v.kind == Value::Kind::View ? materializeView(*this, *v.view) : v.id;
-    if (graph_.node(id).op == OpKind::Input) failOutput("is a model input, passed through");
+    if (graph_.node(id).op == OpKind::Input) {
+      // An input passed through: the IR's outputs are computed values, so
+      // copy it (a reshape to its own shape, which fold-constants keeps).
+      Attrs a;
+      a.set("shape", graph_.type(id).shape);
+      id = emit(OpKind::Reshape, {id}, a);
+    }
     if (std::find(graph_.outputs.begin(), graph_.outputs.end(), id) != graph_.outputs.end())
       failOutput("is the same value as another output");
     graph_.outputs.push_back(id);
@@ -476,6 +482,28 @@ ImportedModel importOnnxFile(const std::string &path, const ParseOptions &option
 ImportedModel importOnnx(const std::string &bytes, const std::string &file, const std::string &dir,
                          const ParseOptions &options) {
   return onnx_import::Importer(onnx_import::parseOnnx(bytes, file, dir), options).run();
+}
+
+std::vector<std::string> runtimeOnnxOps() {
+  onnx_import::OpTable table;
+  onnx_import::registerConvOps(table);
+  onnx_import::registerElementwiseOps(table);
+  onnx_import::registerPoolOps(table);
+  onnx_import::registerResizeOps(table);
+  onnx_import::registerTensorOps(table);
+  onnx_import::registerLinearOps(table);
+  std::vector<std::string> ops;
+  for (const auto &[name, converter] : table)
+    ops.push_back(name);
+  return ops;
+}
+
+std::vector<std::string> supportedOnnxOps() {
+  std::vector<std::string> ops = runtimeOnnxOps(), folded = onnx_import::foldableOps();
+  ops.insert(ops.end(), folded.begin(), folded.end());
+  std::sort(ops.begin(), ops.end());
+  ops.erase(std::unique(ops.begin(), ops.end()), ops.end());
+  return ops;
 }
 
 bool isOnnxPath(const std::string &path) {

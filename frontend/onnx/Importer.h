@@ -62,6 +62,8 @@ void registerLinearOps(OpTable &table);      // ConvertLinear.cpp
 // Folds `node()` when all its inputs are constants and the op is one the
 // constant folder knows; returns false otherwise (ConstantFolding.cpp).
 bool foldNode(Importer &im);
+// The ops foldNode knows.
+std::vector<std::string> foldableOps();
 
 class Importer {
 public:

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "frontend/Parser.h"
 #include "ir/Graph.h"
@@ -29,6 +30,13 @@ ImportedModel importOnnxFile(const std::string &path, const ParseOptions &option
 // name's source, `dir` is where external data files are looked up.
 ImportedModel importOnnx(const std::string &bytes, const std::string &file, const std::string &dir,
                          const ParseOptions &options = {});
+
+// The ONNX operators the importer converts (to IR, or by folding them into
+// constants when their inputs are constants), sorted; docs/onnx.md lists
+// them with their limits.
+std::vector<std::string> supportedOnnxOps();
+// The subset that can take run-time tensors (the others fold only).
+std::vector<std::string> runtimeOnnxOps();
 
 // Whether a path names an ONNX model (by its extension, .onnx).
 bool isOnnxPath(const std::string &path);

@@ -136,24 +136,13 @@ void decodeRaw(const std::string &bytes, ElemType t, HostTensor &out) {
   }
 }
 
-// The bytes of an externally stored tensor, from the file its `location`
-// names relative to the model.
-std::string readExternal(const onnx::TensorProto &tensor, const OnnxFile &f,
-                         const std::string &what, size_t expected) {
+// The external data file of a tensor: a relative path that stays inside the
+// model's folder (a model must not make the importer read arbitrary files).
+fs::path checkExternalLocation(const onnx::TensorProto &tensor, const OnnxFile &f,
+                               const std::string &what) {
   std::string location;
-  long long offset = 0, length = -1;
-  for (const onnx::StringStringEntryProto &e : tensor.external_data()) {
-    try {
-      if (e.key() == "location")
-        location = e.value();
-      else if (e.key() == "offset")
-        offset = std::stoll(e.value());
-      else if (e.key() == "length")
-        length = std::stoll(e.value());
-    } catch (const std::exception &) {
-      fail(f.file, what + ": external data " + e.key() + " '" + e.value() + "' is not a number");
-    }
-  }
+  for (const onnx::StringStringEntryProto &e : tensor.external_data())
+    if (e.key() == "location") location = e.value();
   if (location.empty()) fail(f.file, what + " is stored externally but names no location");
   fs::path rel(location);
   bool escapes = rel.is_absolute();
@@ -162,7 +151,25 @@ std::string readExternal(const onnx::TensorProto &tensor, const OnnxFile &f,
   if (escapes)
     fail(f.file, what + ": external data location '" + location +
                      "' must be a relative path inside the model's folder");
-  fs::path path = fs::path(f.dir.empty() ? "." : f.dir) / rel;
+  return fs::path(f.dir.empty() ? "." : f.dir) / rel;
+}
+
+// The bytes of an externally stored tensor, from the file its `location`
+// names relative to the model.
+std::string readExternal(const onnx::TensorProto &tensor, const OnnxFile &f,
+                         const std::string &what, size_t expected) {
+  fs::path path = checkExternalLocation(tensor, f, what);
+  long long offset = 0, length = -1;
+  for (const onnx::StringStringEntryProto &e : tensor.external_data()) {
+    try {
+      if (e.key() == "offset")
+        offset = std::stoll(e.value());
+      else if (e.key() == "length")
+        length = std::stoll(e.value());
+    } catch (const std::exception &) {
+      fail(f.file, what + ": external data " + e.key() + " '" + e.value() + "' is not a number");
+    }
+  }
   std::error_code ec;
   if (!fs::is_regular_file(path, ec))
     fail(f.file, what + ": external data file '" + path.string() + "' does not exist");
@@ -196,8 +203,11 @@ OnnxFile parseOnnx(const std::string &bytes, const std::string &file, const std:
     fail(file, "not a valid ONNX model (the protobuf does not parse: truncated or corrupt file?)");
   if (!f.model.has_graph() || f.model.graph().node_size() == 0)
     fail(file, "the model has no graph nodes (truncated file, or not an ONNX model?)");
-  runChecker(f.model, f);
   f.opset = defaultOpset(f.model, file);
+  for (const onnx::TensorProto &t : f.model.graph().initializer())
+    if (t.data_location() == onnx::TensorProto_DataLocation_EXTERNAL)
+      checkExternalLocation(t, f, "initializer '" + t.name() + "'");
+  runChecker(f.model, f);
   return f;
 }
 

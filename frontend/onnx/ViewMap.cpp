@@ -108,7 +108,7 @@ int lineAxis(const View &view, const Shape &src, int axis) {
 }
 
 ValueId materializeView(Importer &im, const View &view) {
-  const Shape &src = im.typeOf(view.source).shape;
+  const Shape src = im.typeOf(view.source).shape; // emit() below grows the graph
   const Shape &shape = view.map.shape;
   const std::vector<int64_t> &m = view.map.i;
   auto cannot = [&](const std::string &why) {
