@@ -717,7 +717,7 @@ helper_case("conv_transpose_asym_pads", single_op("ConvTranspose", [1, 3, 4, 5],
                                                   extra_inputs=("w",), weights=lambda rng: {"w": rand(rng, [3, 2, 3, 4])}))
 
 # Clip as attributes (opset 10) and as inputs (opset 11+), and its bounds.
-helper_case("clip6_attrs_relu6", single_op("Clip", [1, 3, 5, 5], {"min": 0.0, "max": 6.0}, opset=10))
+helper_case("clip10_attrs_relu6", single_op("Clip", [1, 3, 5, 5], {"min": 0.0, "max": 6.0}, opset=10))
 helper_case("clip10_attrs_general", single_op("Clip", [1, 3, 5, 5], {"min": -0.5, "max": 0.25}, opset=10))
 helper_case("clip10_attr_max_only", single_op("Clip", [1, 3, 5, 5], {"max": 0.3}, opset=10))
 helper_case("clip11_inputs_relu6", single_op("Clip", [1, 3, 5, 5], None, [("lo", f32(0)), ("hi", f32(6))], opset=11))
@@ -953,7 +953,7 @@ error_case("not_onnx", lambda rng: b"this is not an ONNX model, just text\n" * 4
 error_case("empty_file", lambda rng: b"", ["no graph nodes"])
 error_case("dynamic_input_dim", lambda rng: make_model(
     [helper.make_node("Relu", ["x"], ["y"])], [("x", ["batch", 3, 8, 8])], [("y", None)], {}, 13).SerializeToString(),
-           ["input 'x'", "dynamic dimension 'batch'", "--input-shape x="])
+           ["input 'x'", "dynamic dimension 'batch'", "[batch, 3, 8, 8]", "--input-shape x=1x3x8x8"])
 error_case("input_shape_wrong_rank", lambda rng: valid_conv_model(rng).SerializeToString(),
            ["input 'x' has rank 4", "--input-shape"], input_shapes={"x": [1, 3, 8]})
 error_case("input_shape_unknown_name", lambda rng: valid_conv_model(rng).SerializeToString(),

@@ -222,6 +222,41 @@ void Importer::setOutput(int k, Value v) {
   values_[node_->output(k)] = std::move(v);
 }
 
+namespace {
+
+std::string dimName(const onnx::TensorShapeProto_Dimension &dim) {
+  if (dim.has_dim_param()) return "'" + dim.dim_param() + "'";
+  if (dim.has_dim_value()) return std::to_string(dim.dim_value());
+  return "of unknown extent";
+}
+
+// "[batch, 3, height, width]"
+std::string shapeOf(const onnx::TensorShapeProto &shape) {
+  std::string s = "[";
+  for (int d = 0; d < shape.dim_size(); ++d) {
+    const auto &dim = shape.dim(d);
+    s += d ? ", " : "";
+    s += dim.has_dim_value() && dim.dim_value() > 0 ? std::to_string(dim.dim_value())
+         : dim.has_dim_param()                      ? dim.dim_param()
+                                                    : "?";
+  }
+  return s + "]";
+}
+
+// A runnable --input-shape value: the static dims, 1 for a dynamic batch and
+// 64 for other dynamic dims.
+std::string exampleShape(const onnx::TensorShapeProto &shape) {
+  std::string s;
+  for (int d = 0; d < shape.dim_size(); ++d) {
+    const auto &dim = shape.dim(d);
+    int64_t v = dim.has_dim_value() && dim.dim_value() > 0 ? dim.dim_value() : d == 0 ? 1 : 64;
+    s += (d ? "x" : "") + std::to_string(v);
+  }
+  return s;
+}
+
+} // namespace
+
 void Importer::addInputs() {
   const onnx::GraphProto &g = file_.model.graph();
   for (const onnx::TensorProto &t : g.initializer())
@@ -262,14 +297,13 @@ void Importer::addInputs() {
           shape.push_back(0);
           continue;
         }
-        std::string what = dim.has_dim_param()   ? "'" + dim.dim_param() + "'"
-                           : dim.has_dim_value() ? std::to_string(dim.dim_value())
-                                                 : "unknown";
-        failInput("has a dynamic dimension " + what + " (dim " + std::to_string(d) +
-                  "); fix it with --input-shape " + in.name() + "=1x3x513x513 (its full shape)");
+        failInput("has a dynamic dimension " + dimName(dim) + " (dim " + std::to_string(d) +
+                  " of " + shapeOf(tt.shape()) + "); fix every dim with --input-shape, e.g. " +
+                  "--input-shape " + in.name() + "=" + exampleShape(tt.shape()));
       }
     } else if (fixed == options_.inputShapes.end()) {
-      failInput("has no shape; give one with --input-shape " + in.name() + "=1x3x513x513");
+      failInput("has no shape; give it with --input-shape, e.g. --input-shape " + in.name() +
+                "=1x3x64x64");
     }
     if (fixed != options_.inputShapes.end()) {
       if (tt.has_shape() && fixed->second.size() != shape.size())
@@ -400,7 +434,7 @@ void Importer::addOutputs() {
     if (v.kind == Value::Kind::Constant)
       failOutput("is a constant (it does not depend on the inputs); atrous models compute every "
                  "output from their inputs");
-    ValueId id = v.kind == Value::Kind::View ? materializeView(*this, *v.view) : v.id;
+    ValueId id = v.kind == Value::Kind::View ? materializeView(*this, *v.view, true) : v.id;
     if (graph_.node(id).op == OpKind::Input) {
       // An input passed through: the IR's outputs are computed values, so
       // copy it (a reshape to its own shape, which fold-constants keeps).

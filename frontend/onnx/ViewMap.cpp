@@ -107,7 +107,7 @@ int lineAxis(const View &view, const Shape &src, int axis) {
   return -1;
 }
 
-ValueId materializeView(Importer &im, const View &view) {
+ValueId materializeView(Importer &im, const View &view, bool named) {
   const Shape src = im.typeOf(view.source).shape; // emit() below grows the graph
   const Shape &shape = view.map.shape;
   const std::vector<int64_t> &m = view.map.i;
@@ -126,7 +126,7 @@ ValueId materializeView(Importer &im, const View &view) {
     if (shape == src) return view.source;
     Attrs a;
     a.set("shape", std::vector<int64_t>(shape.begin(), shape.end()));
-    return im.emit(OpKind::Reshape, {view.source}, a, "reshape");
+    return im.emit(OpKind::Reshape, {view.source}, a, named ? "" : "reshape");
   }
   if (shape.size() != src.size()) cannot("leaves a tensor that is not a reshape of its source");
 
@@ -181,7 +181,8 @@ ValueId materializeView(Importer &im, const View &view) {
     }
   }
 
-  ValueId x = view.source;
+  // The slices, then the padding; the last node may take the plain name.
+  std::vector<std::pair<OpKind, Attrs>> steps;
   for (int d = 0; d < rank; ++d) {
     int64_t length = hi[d] - lo[d];
     if (start[d] == 0 && step[d] == 1 && length == src[d]) continue;
@@ -190,7 +191,7 @@ ValueId materializeView(Importer &im, const View &view) {
     a.set("start", start[d]);
     a.set("end", start[d] + (length - 1) * step[d] + 1);
     a.set("step", step[d]);
-    x = im.emit(OpKind::Slice, {x}, a, "slice");
+    steps.push_back({OpKind::Slice, a});
   }
   std::vector<int64_t> begin, end;
   bool anyPad = false;
@@ -203,11 +204,18 @@ ValueId materializeView(Importer &im, const View &view) {
     }
     anyPad = anyPad || b || e;
   }
-  if (!anyPad) return x;
-  begin.insert(begin.end(), end.begin(), end.end());
-  Attrs a;
-  a.set("pad", begin);
-  return im.emit(OpKind::Pad, {x}, a, "pad");
+  if (anyPad) {
+    begin.insert(begin.end(), end.begin(), end.end());
+    Attrs a;
+    a.set("pad", begin);
+    steps.push_back({OpKind::Pad, a});
+  }
+  ValueId x = view.source;
+  for (size_t k = 0; k < steps.size(); ++k) {
+    const char *role = steps[k].first == OpKind::Pad ? "pad" : "slice";
+    x = im.emit(steps[k].first, {x}, steps[k].second, named && k + 1 == steps.size() ? "" : role);
+  }
+  return x;
 }
 
 } // namespace atrous::onnx_import

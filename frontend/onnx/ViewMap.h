@@ -22,7 +22,9 @@ View startView(const Importer &im, ValueId id, const std::string &origin);
 
 // The IR value a view denotes: slices, a pad and a reshape of its source as
 // needed. Throws (through the importer) when the map is not of that form.
-ValueId materializeView(Importer &im, const View &view);
+// `named`: the last node takes the current name itself (a graph output)
+// rather than a helper name.
+ValueId materializeView(Importer &im, const View &view, bool named = false);
 
 // The source axis that view axis `axis` runs along element for element
 // (equal extents; along the view axis the source index steps through that
