@@ -50,6 +50,13 @@ HostTensor shapeOf(Importer &im) {
   return makeInts({static_cast<int64_t>(dims.size())}, dims);
 }
 
+// A computed value as an integer; an error when it has none (infinite, NaN,
+// out of range), as integer arithmetic in ONNX never produces those.
+int64_t toInt(double v) {
+  if (!(std::fabs(v) < 9.2e18)) throw Error("integer arithmetic gives " + std::to_string(v));
+  return static_cast<int64_t>(v);
+}
+
 // Elementwise over NumPy-broadcast operands.
 HostTensor broadcastMap(const std::vector<const HostTensor *> &in, ElemType outType,
                         const std::function<double(const std::vector<double> &)> &onFloats,
@@ -82,7 +89,7 @@ HostTensor broadcastMap(const std::vector<const HostTensor *> &in, ElemType outT
     if (out.isFloat())
       out.f[k] = roundTo(outType, r);
     else
-      out.i[k] = wrapTo(outType, static_cast<int64_t>(r));
+      out.i[k] = wrapTo(outType, toInt(r));
   }
   return out;
 }
@@ -94,11 +101,20 @@ std::vector<const HostTensor *> constInputs(Importer &im) {
   return in;
 }
 
+// ONNX requires the operands of arithmetic to share one element type.
+void requireSameType(Importer &im, const std::vector<const HostTensor *> &in, size_t from = 0) {
+  for (size_t k = from + 1; k < in.size(); ++k)
+    if (in[k]->type != in[from]->type)
+      im.fail("inputs of types " + elemTypeName(in[from]->type) + " and " +
+              elemTypeName(in[k]->type) + " (they must match)");
+}
+
 // Arithmetic on inputs of the same type, giving that type.
 Folder arithmetic(std::function<double(double, double)> f,
                   std::function<int64_t(int64_t, int64_t)> g) {
   return [f, g](Importer &im) {
     std::vector<const HostTensor *> in = constInputs(im);
+    requireSameType(im, in);
     const HostTensor &a = *in[0];
     bool floats = a.isFloat();
     im.setConstant(0, broadcastMap(
@@ -120,12 +136,11 @@ Folder comparison(std::function<bool(double, double)> f) {
 Folder unary(std::function<double(double)> f) {
   return [f](Importer &im) {
     const HostTensor &a = im.constant(0, "input");
-    im.setConstant(0, broadcastMap(
-                          {&a}, a.type, [&](const std::vector<double> &v) { return f(v[0]); },
-                          [&](const std::vector<int64_t> &v) {
-                            return static_cast<int64_t>(f(static_cast<double>(v[0])));
-                          },
-                          a.isFloat()));
+    im.setConstant(
+        0, broadcastMap(
+               {&a}, a.type, [&](const std::vector<double> &v) { return f(v[0]); },
+               [&](const std::vector<int64_t> &v) { return toInt(f(static_cast<double>(v[0]))); },
+               a.isFloat()));
   };
 }
 
@@ -133,6 +148,7 @@ Folder unary(std::function<double(double)> f) {
 Folder extremum(bool isMax) {
   return [isMax](Importer &im) {
     std::vector<const HostTensor *> in = constInputs(im);
+    requireSameType(im, in);
     auto pick = [&](auto &v) {
       auto best = v[0];
       for (auto x : v)
@@ -215,14 +231,14 @@ const std::map<std::string, Folder> &folders() {
               delta = im.constant(2, "delta").value(0);
        if (delta == 0) im.fail("delta must not be 0");
        double n = std::max(std::ceil((limit - s) / delta), 0.0);
-       if (n > 1e8) im.fail("the range is too long");
+       if (!(n <= static_cast<double>(kMaxHostElements))) im.fail("the range is too long");
        HostTensor out = filled(start.type, {static_cast<int64_t>(n)}, 0);
        for (int64_t k = 0; k < static_cast<int64_t>(n); ++k) {
          double v = s + static_cast<double>(k) * delta;
          if (out.isFloat())
            out.f[k] = roundTo(out.type, v);
          else
-           out.i[k] = static_cast<int64_t>(v);
+           out.i[k] = toInt(v);
        }
        im.setConstant(0, out);
      }},
@@ -313,6 +329,8 @@ const std::map<std::string, Folder> &folders() {
       {"Where",
        [](Importer &im) {
          std::vector<const HostTensor *> in = constInputs(im);
+         if (in.size() != 3) im.fail("Where takes 3 inputs");
+         requireSameType(im, in, 1);
          const HostTensor &x = *in[1];
          im.setConstant(0, broadcastMap(
                                in, x.type,
@@ -320,21 +338,31 @@ const std::map<std::string, Folder> &folders() {
                                [](const std::vector<int64_t> &v) { return v[0] != 0 ? v[1] : v[2]; },
                                x.isFloat()));
        }},
+      // Integer arithmetic wraps, as in the runtimes (and never traps here).
       {"Add", arithmetic([](double a, double b) { return a + b; },
-                         [](int64_t a, int64_t b) { return a + b; })},
+                         [](int64_t a, int64_t b) {
+                           return static_cast<int64_t>(static_cast<uint64_t>(a) +
+                                                       static_cast<uint64_t>(b));
+                         })},
       {"Sub", arithmetic([](double a, double b) { return a - b; },
-                         [](int64_t a, int64_t b) { return a - b; })},
+                         [](int64_t a, int64_t b) {
+                           return static_cast<int64_t>(static_cast<uint64_t>(a) -
+                                                       static_cast<uint64_t>(b));
+                         })},
       {"Mul", arithmetic([](double a, double b) { return a * b; },
-                         [](int64_t a, int64_t b) { return a * b; })},
+                         [](int64_t a, int64_t b) {
+                           return static_cast<int64_t>(static_cast<uint64_t>(a) *
+                                                       static_cast<uint64_t>(b));
+                         })},
       {"Div", arithmetic([](double a, double b) { return a / b; },
                          [](int64_t a, int64_t b) {
                            if (b == 0) throw Error("integer division by zero");
+                           if (b == -1) return static_cast<int64_t>(0 - static_cast<uint64_t>(a));
                            return a / b;
                          })},
       {"Pow", arithmetic([](double a, double b) { return std::pow(a, b); },
                          [](int64_t a, int64_t b) {
-                           return static_cast<int64_t>(
-                               std::pow(static_cast<double>(a), static_cast<double>(b)));
+                           return toInt(std::pow(static_cast<double>(a), static_cast<double>(b)));
                          })},
       {"Mod",
        [](Importer &im) {
@@ -342,7 +370,7 @@ const std::map<std::string, Folder> &folders() {
          arithmetic([cmod](double a, double b) { return cmod ? std::fmod(a, b) : pythonMod(a, b); },
                     [cmod](int64_t a, int64_t b) {
                       if (b == 0) throw Error("integer modulo by zero");
-                      int64_t r = a % b;
+                      int64_t r = b == -1 ? 0 : a % b;
                       return !cmod && r != 0 && ((r < 0) != (b < 0)) ? r + b : r;
                     })(im);
        }},

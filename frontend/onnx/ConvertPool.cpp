@@ -1,9 +1,9 @@
 // MaxPool, AveragePool (1-D and 2-D, ceil_mode, count_include_pad, auto_pad,
 // dilations), the global pools, and ReduceMean / ReduceMax over exactly the
-// spatial dims (how x.mean((2, 3), keepdim=True) exports). Where ONNX's
-// ceil_mode output extent differs from atrous's (which, as PyTorch, drops a
-// last window that would start in the padding), the shape check against
-// ONNX's inference stops the import.
+// spatial dims (how x.mean((2, 3), keepdim=True) exports). With ceil_mode a
+// last window that would start in the end padding is dropped, as the ONNX
+// specification says since onnx/onnx#5741 (ONNX Runtime 1.17 on, and
+// PyTorch); older runtimes keep that window of padding only.
 #include "frontend/onnx/OpArgs.h"
 #include "frontend/onnx/Window.h"
 

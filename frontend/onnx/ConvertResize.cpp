@@ -268,10 +268,16 @@ void readExtents(Importer &im, const Shape &xs, const HostTensor *scales, const 
     for (size_t d = 0; d < rank; ++d) {
       s.scale[d] = static_cast<float>(v[d]);
       if (!(s.scale[d] > 0)) im.fail("scales must be positive");
-      s.out[d] = static_cast<int64_t>(s.scale[d] * static_cast<float>(xs[d]));
+      const float extent = s.scale[d] * static_cast<float>(xs[d]);
+      if (!(extent < 9e18f)) im.fail("scale " + std::to_string(v[d]) + " is too large");
+      s.out[d] = static_cast<int64_t>(extent);
       if (s.out[d] < 1) im.fail("scale " + std::to_string(v[d]) + " leaves no pixel");
     }
   }
+  for (size_t d = 2; d < rank; ++d)
+    if (s.out[d] > kMaxHostElements)
+      im.fail("resizes dim " + std::to_string(d) + " to " + std::to_string(s.out[d]) +
+              " pixels, more than atrous supports");
   for (size_t d = 0; d < 2; ++d)
     if (s.out[d] != xs[d])
       im.fail("resizes the batch or channel dim (" + std::to_string(xs[d]) + " to " +

@@ -15,16 +15,21 @@ bool isView(const Importer &im, int k) {
   return im.input(k).kind == Value::Kind::View;
 }
 
-// Input k as a view: itself, or the identity view of an IR value.
-View viewOf(Importer &im, int k) {
+// Input k as a view: itself, or the identity view of an IR value. Shared,
+// not copied: index maps can be large.
+std::shared_ptr<const View> viewOf(Importer &im, int k) {
   const Value &v = im.input(k);
-  if (v.kind == Value::Kind::View) return *v.view;
-  return startView(im, im.runtime(k), im.where());
+  if (v.kind == Value::Kind::View) return v.view;
+  return std::make_shared<const View>(startView(im, im.runtime(k), im.where()));
 }
 
-void setView(Importer &im, View v, HostTensor map) {
+// Output `out` as the view of `base`'s source through `map`.
+void setView(Importer &im, const View &base, HostTensor map, int out = 0) {
+  View v;
+  v.source = base.source;
+  v.origin = base.origin;
   v.map = std::move(map);
-  im.setOutput(0, Value::ofView(std::move(v)));
+  im.setOutput(out, Value::ofView(std::move(v)));
 }
 
 // Catches the HostTensor helpers' errors as errors of this node.
@@ -40,9 +45,9 @@ template <typename F> auto guarded(const Importer &im, F f) -> decltype(f()) {
 
 void reshapeTo(Importer &im, const Shape &shape) {
   if (isView(im, 0)) {
-    View v = viewOf(im, 0);
-    HostTensor map = reshaped(v.map, shape);
-    setView(im, std::move(v), std::move(map));
+    std::shared_ptr<const View> v = viewOf(im, 0);
+    HostTensor map = reshaped(v->map, shape);
+    setView(im, *v, std::move(map));
     return;
   }
   ValueId x = im.runtime(0);
@@ -87,9 +92,9 @@ void convertSlice(Importer &im) {
   for (int64_t step : s.steps)
     reverses = reverses || step < 0;
   if (isView(im, 0) || reverses) {
-    View v = viewOf(im, 0);
-    HostTensor map = guarded(im, [&] { return sliced(v.map, s.starts, s.ends, s.axes, s.steps); });
-    setView(im, std::move(v), std::move(map));
+    std::shared_ptr<const View> v = viewOf(im, 0);
+    HostTensor map = guarded(im, [&] { return sliced(v->map, s.starts, s.ends, s.axes, s.steps); });
+    setView(im, *v, std::move(map));
     return;
   }
   ValueId x = im.runtime(0);
@@ -122,9 +127,8 @@ void convertSplit(Importer &im) {
     const int out = static_cast<int>(k);
     if (sizes[k] == 0) im.fail("split part " + std::to_string(k) + " is empty");
     if (isView(im, 0)) {
-      View v = viewOf(im, 0);
-      v.map = sliced(v.map, {at}, {at + sizes[k]}, {axis}, {1});
-      im.setOutput(out, Value::ofView(std::move(v)));
+      std::shared_ptr<const View> v = viewOf(im, 0);
+      setView(im, *v, sliced(v->map, {at}, {at + sizes[k]}, {axis}, {1}), out);
     } else if (im.hasOutput(out)) {
       Attrs a;
       a.set("axis", int64_t{axis});
@@ -141,9 +145,9 @@ void convertPad(Importer &im) {
   const int rank = static_cast<int>(xs.size());
   PadArgs p = padArgs(im, rank);
   if (isView(im, 0) && p.mode == "constant" && p.value == 0) {
-    View v = viewOf(im, 0);
-    HostTensor map = guarded(im, [&] { return padded(v.map, p.pads, "constant", -1); });
-    setView(im, std::move(v), std::move(map));
+    std::shared_ptr<const View> v = viewOf(im, 0);
+    HostTensor map = guarded(im, [&] { return padded(v->map, p.pads, "constant", -1); });
+    setView(im, *v, std::move(map));
     return;
   }
   ValueId x = im.runtime(0);
@@ -211,9 +215,9 @@ void convertGather(Importer &im) {
     im.setRuntime(0, im.emit(OpKind::Reshape, {y}, r));
     return;
   }
-  View v = viewOf(im, 0);
-  HostTensor map = guarded(im, [&] { return gathered(v.map, idx, axis); });
-  setView(im, std::move(v), std::move(map));
+  std::shared_ptr<const View> v = viewOf(im, 0);
+  HostTensor map = guarded(im, [&] { return gathered(v->map, idx, axis); });
+  setView(im, *v, std::move(map));
 }
 
 void convertTranspose(Importer &im) {
@@ -229,20 +233,21 @@ void convertTranspose(Importer &im) {
     im.setOutput(0, im.input(0));
     return;
   }
-  View v = viewOf(im, 0);
-  HostTensor map = guarded(im, [&] { return transposed(v.map, perm); });
-  setView(im, std::move(v), std::move(map));
+  std::shared_ptr<const View> v = viewOf(im, 0);
+  HostTensor map = guarded(im, [&] { return transposed(v->map, perm); });
+  setView(im, *v, std::move(map));
 }
 
 void convertDepthSpace(Importer &im, bool toDepth) {
   const int64_t block = im.attrInt("blocksize", 0);
   if (block < 1) im.fail("blocksize must be positive");
-  View v = viewOf(im, 0);
+  std::shared_ptr<const View> v = viewOf(im, 0);
   const std::string mode = im.attrString("mode", "DCR");
   if (!toDepth && mode != "DCR" && mode != "CRD") im.unsupportedAttr("mode", mode);
-  HostTensor map = guarded(
-      im, [&] { return toDepth ? spaceToDepth(v.map, block) : depthToSpace(v.map, block, mode); });
-  setView(im, std::move(v), std::move(map));
+  HostTensor map = guarded(im, [&] {
+    return toDepth ? spaceToDepth(v->map, block) : depthToSpace(v->map, block, mode);
+  });
+  setView(im, *v, std::move(map));
 }
 
 void convertDropout(Importer &im) {

@@ -98,6 +98,13 @@ std::string HostTensor::describe() const {
   return elemTypeName(type) + shapeStr(shape);
 }
 
+void checkHostSize(const Shape &shape) {
+  if (numElements(shape) > kMaxHostElements)
+    throw Error("a tensor of shape " + shapeStr(shape) +
+                " is larger than the importer computes with (" + std::to_string(kMaxHostElements) +
+                " elements)");
+}
+
 HostTensor makeInts(Shape shape, std::vector<int64_t> values, ElemType type) {
   HostTensor t;
   t.type = type;
@@ -118,6 +125,7 @@ HostTensor filled(ElemType type, Shape shape, double value) {
   HostTensor t;
   t.type = type;
   t.shape = std::move(shape);
+  checkHostSize(t.shape);
   size_t n = static_cast<size_t>(t.numel());
   if (t.isFloat())
     t.f.assign(n, roundTo(type, value));
@@ -282,9 +290,8 @@ HostTensor rearrange(const HostTensor &src, const Shape &shape,
   HostTensor out;
   out.type = src.type;
   out.shape = shape;
+  checkHostSize(shape);
   const int64_t n = out.numel();
-  if (n > Tensor::kMaxTensorBytes / 8)
-    throw Error("tensor of shape " + shapeStr(shape) + " is too large");
   if (out.isFloat())
     out.f.resize(static_cast<size_t>(n));
   else

@@ -66,6 +66,13 @@ struct HostTensor {
   std::string describe() const;
 };
 
+// The most elements a host tensor may have (constants the importer computes,
+// index maps of views): far beyond what real models fold, and a clean error
+// instead of exhausting memory on a corrupt or hostile file.
+constexpr int64_t kMaxHostElements = int64_t(1) << 26;
+// Throws atrous::Error when a tensor of `shape` would exceed that.
+void checkHostSize(const Shape &shape);
+
 HostTensor makeInts(Shape shape, std::vector<int64_t> values, ElemType type = ElemType::Int64);
 HostTensor makeFloats(Shape shape, std::vector<double> values, ElemType type = ElemType::Float);
 // A tensor of `type` filled with `value`.

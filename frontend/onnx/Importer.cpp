@@ -6,7 +6,6 @@
 
 #include "frontend/onnx/ViewMap.h"
 #include "ir/Error.h"
-#include "onnx/shape_inference/implementation.h"
 
 namespace atrous::onnx_import {
 
@@ -218,7 +217,6 @@ bool Importer::hasOutput(int k) const {
 
 void Importer::setOutput(int k, Value v) {
   if (!hasOutput(k)) return;
-  checkShape(node_->output(k), v);
   values_[node_->output(k)] = std::move(v);
 }
 
@@ -322,79 +320,6 @@ void Importer::addInputs() {
   }
 }
 
-// ONNX's own shape inference over the model with the input shapes fixed:
-// every shape atrous computes is compared with it, so a conversion that
-// disagrees with ONNX's semantics stops the import instead of running.
-void Importer::inferOnnxShapes() {
-  onnx::ModelProto copy;
-  *copy.mutable_opset_import() = file_.model.opset_import();
-  copy.set_ir_version(file_.model.ir_version());
-  onnx::GraphProto *g = copy.mutable_graph();
-  const onnx::GraphProto &src = file_.model.graph();
-  *g->mutable_node() = src.node();
-  *g->mutable_input() = src.input();
-  for (const onnx::ValueInfoProto &out : src.output()) {
-    onnx::ValueInfoProto *o = g->add_output();
-    o->set_name(out.name());
-  }
-  // Shapes only need the small initializers' values (shape arithmetic);
-  // large float ones keep their dims and type, not their bytes.
-  for (const onnx::TensorProto &t : src.initializer()) {
-    onnx::TensorProto *c = g->add_initializer();
-    int64_t n = 1;
-    for (int64_t d : t.dims())
-      n *= d;
-    bool small = n <= 64 && t.data_location() != onnx::TensorProto_DataLocation_EXTERNAL;
-    if (small) {
-      *c = t;
-      continue;
-    }
-    c->set_name(t.name());
-    c->set_data_type(t.data_type());
-    *c->mutable_dims() = t.dims();
-    c->set_raw_data(std::string());
-  }
-  for (onnx::ValueInfoProto &in : *g->mutable_input()) {
-    auto it = values_.find(in.name());
-    if (it == values_.end() || it->second.kind != Value::Kind::Runtime) continue;
-    onnx::TensorShapeProto *shape = in.mutable_type()->mutable_tensor_type()->mutable_shape();
-    shape->clear_dim();
-    for (int64_t d : graph_.type(it->second.id).shape)
-      shape->add_dim()->set_dim_value(d);
-  }
-  try {
-    onnx::ShapeInferenceOptions options(false, 0, true);
-    onnx::shape_inference::InferShapes(copy, onnx::OpSchemaRegistry::Instance(), options);
-  } catch (const std::exception &) {
-    return; // ONNX could not infer this model's shapes; atrous's own inference stands
-  }
-  auto record = [&](const onnx::ValueInfoProto &vi) {
-    if (!vi.type().has_tensor_type() || !vi.type().tensor_type().has_shape()) return;
-    Shape shape;
-    for (const auto &dim : vi.type().tensor_type().shape().dim()) {
-      if (!dim.has_dim_value()) return;
-      shape.push_back(dim.dim_value());
-    }
-    onnxShapes_[vi.name()] = shape;
-  };
-  for (const onnx::ValueInfoProto &vi : g->value_info())
-    record(vi);
-  for (const onnx::ValueInfoProto &vi : g->output())
-    record(vi);
-}
-
-void Importer::checkShape(const std::string &name, const Value &v) const {
-  auto it = onnxShapes_.find(name);
-  if (it == onnxShapes_.end()) return;
-  Shape got = v.kind == Value::Kind::Constant ? v.constant.shape
-              : v.kind == Value::Kind::View   ? v.view->map.shape
-                                              : graph_.type(v.id).shape;
-  if (got != it->second)
-    fail("atrous computes the shape " + shapeStr(got) + " for '" + name +
-         "', ONNX's shape inference " + shapeStr(it->second) +
-         "; the attributes are ones atrous does not model exactly");
-}
-
 void Importer::convertNode(const onnx::NodeProto &n) {
   node_ = &n;
   std::string candidate = n.name();
@@ -496,7 +421,6 @@ ImportedModel Importer::run() {
     for (const std::string &in : n.input())
       consumed_.insert(in);
   addInputs();
-  inferOnnxShapes();
   for (const onnx::NodeProto &n : file_.model.graph().node())
     convertNode(n);
   addOutputs();

@@ -127,8 +127,6 @@ public:
 private:
   void addInputs();
   void convertNode(const onnx::NodeProto &n);
-  void inferOnnxShapes();
-  void checkShape(const std::string &name, const Value &v) const;
   void addOutputs();
   void prune();
   std::string uniqueName(const std::string &candidate);
@@ -139,7 +137,6 @@ private:
   Graph graph_;
   Weights weights_;
   std::map<std::string, Value> values_;
-  std::map<std::string, Shape> onnxShapes_; // fully known shapes from ONNX inference
   std::set<std::string> usedNames_;
   std::set<std::string> graphOutputs_;
   std::set<std::string> consumed_; // values some node or the graph output reads

@@ -1,6 +1,7 @@
 #include "frontend/onnx/OpArgs.h"
 
 #include <algorithm>
+#include <limits>
 
 namespace atrous::onnx_import {
 
@@ -147,6 +148,8 @@ Shape reshapeTarget(const Importer &im, const Shape &in) {
     }
     if (d < 0) im.fail("shape " + shapeStr(target) + " has a negative dim");
     out.push_back(d);
+    if (d != 0 && known > std::numeric_limits<int64_t>::max() / d)
+      im.fail("shape " + shapeStr(target) + " has too many elements");
     known *= d;
   }
   const int64_t total = numElements(in);

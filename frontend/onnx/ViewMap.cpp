@@ -10,6 +10,7 @@ namespace atrous::onnx_import {
 namespace {
 
 HostTensor iota(const Shape &shape) {
+  checkHostSize(shape);
   HostTensor t = makeInts(shape, {});
   t.i.resize(static_cast<size_t>(t.numel()));
   std::iota(t.i.begin(), t.i.end(), int64_t{0});

@@ -242,31 +242,44 @@ TEST(OnnxSuite, CasesCoverEveryOperator) {
     EXPECT_TRUE(std::binary_search(all.begin(), all.end(), op)) << op;
 }
 
-// Damaged models: random byte changes to a valid model must give a clean
-// import or an atrous::Error, never a crash or another exception.
+// Damaged models: random byte changes to valid models (a static one and one
+// whose sizes are computed by Shape chains) must give a clean import or an
+// atrous::Error, never a crash or another exception. ONNX_FUZZ_CASE and
+// ONNX_FUZZ_TRIALS run it on another case, longer.
 TEST(OnnxRobustness, MutatedModelsFailCleanly) {
-  std::ifstream in(casesDir() / "aspp_head_op13" / "model.onnx", std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  const std::string original = ss.str();
-  ASSERT_GT(original.size(), 100u);
-  std::mt19937_64 rng(7);
-  int errors = 0, imported = 0;
-  for (int trial = 0; trial < 300; ++trial) {
-    std::string bytes = original;
-    int changes = 1 + static_cast<int>(rng() % 4);
-    for (int c = 0; c < changes; ++c)
-      bytes[rng() % bytes.size()] = static_cast<char>(rng() % 256);
-    if (trial % 10 == 0) bytes.resize(rng() % bytes.size());
-    try {
-      importOnnx(bytes, "mutated.onnx", casesDir().string());
-      ++imported;
-    } catch (const Error &) {
-      ++errors;
+  std::vector<std::string> cases = {"aspp_head_op13", "resize_like_dynamic_op11"};
+  int trials = 300;
+  if (const char *only = std::getenv("ONNX_FUZZ_CASE")) cases = {only};
+  if (const char *n = std::getenv("ONNX_FUZZ_TRIALS")) trials = std::atoi(n);
+  for (const std::string &name : cases) {
+    fs::path dir = casesDir() / name;
+    ParseOptions options = optionsOf(readMeta(dir));
+    std::ifstream in(dir / "model.onnx", std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    const std::string original = ss.str();
+    ASSERT_GT(original.size(), 100u) << name;
+    std::mt19937_64 rng(7);
+    int errors = 0, imported = 0;
+    for (int trial = 0; trial < trials; ++trial) {
+      std::string bytes = original;
+      int changes = 1 + static_cast<int>(rng() % 4);
+      for (int c = 0; c < changes; ++c)
+        bytes[rng() % bytes.size()] = static_cast<char>(rng() % 256);
+      if (trial % 10 == 0) bytes.resize(rng() % bytes.size());
+      try {
+        importOnnx(bytes, "mutated.onnx", dir.string(), options);
+        ++imported;
+      } catch (const Error &) {
+        ++errors;
+      } catch (const std::exception &e) {
+        ADD_FAILURE() << name << ", trial " << trial << ": " << e.what();
+      }
     }
+    EXPECT_GT(errors, 0);
+    std::cout << name << ": " << imported << " mutated models imported, " << errors
+              << " refused\n";
   }
-  EXPECT_GT(errors, 0);
-  std::cout << imported << " mutated models imported, " << errors << " refused\n";
 }
 
 } // namespace
