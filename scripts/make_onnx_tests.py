@@ -782,7 +782,7 @@ helper_case("identity_dropout_cast_expand", lambda rng: (
                 helper.make_node("Constant", [], ["k"], value=tensor_proto("k", f32(0.5, -1.0, 2.0).reshape(1, 3, 1, 1))),
                 helper.make_node("Mul", ["d", "k"], ["y"])],
                [("x", [1, 3, 4, 4])], [("y", None)],
-               {"ratio": f32(0.3), "training": np.array(False), "shape": i64(1, 1, 4)}, 13),
+               {"ratio": np.array(0.3, np.float32), "training": np.array(False), "shape": i64(1, 1, 4)}, 13),
     [("x", rand(rng, [1, 3, 4, 4]))]))
 
 
