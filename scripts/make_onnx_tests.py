@@ -798,6 +798,17 @@ def transposes_case(rng):
 
 
 helper_case("transposes_cancel", transposes_case)
+# Names that are keywords or values of the text format, start with digits or
+# hold characters identifiers cannot: the round trip through .atr must keep
+# them apart.
+helper_case("awkward_names", lambda rng: (
+    make_model([helper.make_node("Relu", ["input"], ["1"], name="model"),
+                helper.make_node("Sigmoid", ["1"], ["inf"], name="block"),
+                helper.make_node("Tanh", ["inf"], ["output"], name="return"),
+                helper.make_node("Relu", ["output"], ["a/b:c"], name="a/b:c"),
+                helper.make_node("Add", ["a/b:c", "input"], ["true"], name="")],
+               [("input", [1, 2, 3])], [("output", None), ("true", None)], {}, 13),
+    [("input", rand(rng, [1, 2, 3]))]))
 
 
 # TensorFlow's atrous convolution: space_to_batch -> conv -> batch_to_space,
