@@ -2,9 +2,11 @@
 their PyTorch definitions (scripts/torch_models.py) at small sizes: for each
 model, random weights and input, PyTorch's output (the module in float64 on
 the same f32 values), and three exports -- torch_models.export_onnx (opset
-13, batchnorm kept as a node, the initializers named like the state_dict)
-and torch.onnx.export's defaults at opsets 11 and 17 (batchnorm folded into
-the convs by the exporter). Every export must import and match PyTorch
+13, batchnorm kept as a node, the initializers named like the state_dict),
+torch.onnx.export's defaults at opset 11 (batchnorm folded into the convs by
+the exporter), and opset 17 with dynamic batch and spatial dims and without
+the exporter's constant folding (every size is a Shape chain the importer
+folds once --input-shape fixes the dims). Every export must import and match PyTorch
 through the reference interpreter; the opset-13 one also through generated
 code (-O2), and `atrousc import` of it must give a .atr + .safetensors pair
 that computes the same outputs bit for bit. The exports are tens of MB, so
@@ -60,11 +62,13 @@ def randomize(module, rng):
                 m.bias.copy_(torch.from_numpy(rng.uniform(-0.2, 0.2, c).astype(np.float32)))
 
 
-def export_default(module, shape, path, opset):
+def export_default(module, shape, path, opset, dynamic=False):
+    axes = {"input": {d: "d%d" % d for d in [0] + list(range(2, len(shape)))}} if dynamic else None
     with torch.no_grad(), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         torch.onnx.export(module, (torch.zeros(shape),), path, opset_version=opset,
-                          input_names=["input"], output_names=["output"])
+                          input_names=["input"], output_names=["output"], dynamic_axes=axes,
+                          do_constant_folding=not dynamic)
 
 
 def run(argv):
@@ -93,20 +97,21 @@ def check_model(args, name):
     x_path = os.path.join(directory, "input.npy")
     np.save(x_path, x)
 
-    exports = {"op13_bn_kept": 13, "op11": 11, "op17": 17}
+    exports = {"op13_bn_kept": 13, "op11": 11, "op17_dynamic": 17}
     failures = []
     for label, opset in exports.items():
         path = os.path.join(directory, label + ".onnx")
         if label == "op13_bn_kept":
             torch_models.export_onnx(module, shape, path, opset=opset)
         else:
-            export_default(module, shape, path, opset)
+            export_default(module, shape, path, opset, dynamic=label.endswith("dynamic"))
+        fix = ["--input-shape", "input=" + "x".join(str(d) for d in shape)] if label.endswith("dynamic") else []
         backends = ["reference", "halide"] if label == "op13_bn_kept" else ["reference"]
         for backend in backends:
             out = os.path.join(directory, "%s_%s.npy" % (label, backend))
             start = time.time()
             try:
-                run([args.atrousc, "run", path, "--backend", backend, "--input", x_path, "--output", out])
+                run([args.atrousc, "run", path, "--backend", backend, "--input", x_path, "--output", out] + fix)
             except RuntimeError as e:
                 failures.append("%s %s: %s" % (name, label, e))
                 continue
