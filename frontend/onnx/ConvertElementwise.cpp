@@ -129,12 +129,7 @@ enum class Arith { Add, Sub, Mul, Div };
 // A constant operand as a per-axis vector of the run-time operand's shape:
 // returns the axis (-1 for one value everywhere) and the values.
 int constantAxis(Importer &im, const HostTensor &c, const Shape &x, std::vector<double> &values) {
-  Shape full;
-  try {
-    full = broadcastShapes(x, c.shape);
-  } catch (const Error &e) {
-    im.fail(e.what());
-  }
+  Shape full = broadcastShapes(x, c.shape);
   if (full != x)
     im.fail("the constant operand " + c.describe() + " would broadcast the run-time operand " +
             shapeStr(x) + " to " + shapeStr(full) + "; atrous supports constants that fit it");

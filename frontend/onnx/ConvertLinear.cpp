@@ -36,12 +36,7 @@ void convertGemm(Importer &im) {
   if (im.hasInput(2)) {
     const HostTensor &c = im.constant(2, "C");
     // C broadcasts to [M, out]; atrous adds one bias per output feature.
-    Shape full;
-    try {
-      full = broadcastShapes({as[0], out}, c.shape);
-    } catch (const Error &e) {
-      im.fail(e.what());
-    }
+    Shape full = broadcastShapes({as[0], out}, c.shape);
     bool perFeature = full == Shape{as[0], out} && (c.rank() < 2 || c.shape[0] == 1);
     if (!perFeature)
       im.fail("C " + c.describe() + " varies per row; atrous supports a bias per output feature");

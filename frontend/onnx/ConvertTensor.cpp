@@ -32,17 +32,6 @@ void setView(Importer &im, const View &base, HostTensor map, int out = 0) {
   im.setOutput(out, Value::ofView(std::move(v)));
 }
 
-// Catches the HostTensor helpers' errors as errors of this node.
-template <typename F> auto guarded(const Importer &im, F f) -> decltype(f()) {
-  try {
-    return f();
-  } catch (const SourceError &) {
-    throw;
-  } catch (const Error &e) {
-    im.fail(e.what());
-  }
-}
-
 void reshapeTo(Importer &im, const Shape &shape) {
   if (isView(im, 0)) {
     std::shared_ptr<const View> v = viewOf(im, 0);
@@ -93,7 +82,7 @@ void convertSlice(Importer &im) {
     reverses = reverses || step < 0;
   if (isView(im, 0) || reverses) {
     std::shared_ptr<const View> v = viewOf(im, 0);
-    HostTensor map = guarded(im, [&] { return sliced(v->map, s.starts, s.ends, s.axes, s.steps); });
+    HostTensor map = sliced(v->map, s.starts, s.ends, s.axes, s.steps);
     setView(im, *v, std::move(map));
     return;
   }
@@ -119,8 +108,7 @@ void convertSlice(Importer &im) {
 
 void convertSplit(Importer &im) {
   const Shape xs = im.shape(0);
-  const int axis = guarded(
-      im, [&] { return normAxis(im.attrInt("axis", 0), static_cast<int>(xs.size()), "axis"); });
+  const int axis = normAxis(im.attrInt("axis", 0), static_cast<int>(xs.size()), "axis");
   std::vector<int64_t> sizes = splitSizes(im, xs, axis);
   int64_t at = 0;
   for (size_t k = 0; k < sizes.size(); ++k) {
@@ -146,7 +134,7 @@ void convertPad(Importer &im) {
   PadArgs p = padArgs(im, rank);
   if (isView(im, 0) && p.mode == "constant" && p.value == 0) {
     std::shared_ptr<const View> v = viewOf(im, 0);
-    HostTensor map = guarded(im, [&] { return padded(v->map, p.pads, "constant", -1); });
+    HostTensor map = padded(v->map, p.pads, "constant", -1);
     setView(im, *v, std::move(map));
     return;
   }
@@ -195,8 +183,7 @@ void convertPad(Importer &im) {
 void convertGather(Importer &im) {
   const HostTensor &idx = im.constant(1, "indices");
   const Shape xs = im.shape(0);
-  const int axis = guarded(
-      im, [&] { return normAxis(im.attrInt("axis", 0), static_cast<int>(xs.size()), "axis"); });
+  const int axis = normAxis(im.attrInt("axis", 0), static_cast<int>(xs.size()), "axis");
   if (idx.rank() == 0 && !isView(im, 0)) {
     int64_t i = idx.intValue(0);
     const int64_t dim = xs[static_cast<size_t>(axis)];
@@ -216,7 +203,7 @@ void convertGather(Importer &im) {
     return;
   }
   std::shared_ptr<const View> v = viewOf(im, 0);
-  HostTensor map = guarded(im, [&] { return gathered(v->map, idx, axis); });
+  HostTensor map = gathered(v->map, idx, axis);
   setView(im, *v, std::move(map));
 }
 
@@ -234,7 +221,7 @@ void convertTranspose(Importer &im) {
     return;
   }
   std::shared_ptr<const View> v = viewOf(im, 0);
-  HostTensor map = guarded(im, [&] { return transposed(v->map, perm); });
+  HostTensor map = transposed(v->map, perm);
   setView(im, *v, std::move(map));
 }
 
@@ -244,9 +231,7 @@ void convertDepthSpace(Importer &im, bool toDepth) {
   std::shared_ptr<const View> v = viewOf(im, 0);
   const std::string mode = im.attrString("mode", "DCR");
   if (!toDepth && mode != "DCR" && mode != "CRD") im.unsupportedAttr("mode", mode);
-  HostTensor map = guarded(im, [&] {
-    return toDepth ? spaceToDepth(v->map, block) : depthToSpace(v->map, block, mode);
-  });
+  HostTensor map = toDepth ? spaceToDepth(v->map, block) : depthToSpace(v->map, block, mode);
   setView(im, *v, std::move(map));
 }
 
@@ -262,7 +247,7 @@ void convertDropout(Importer &im) {
 void convertExpand(Importer &im) {
   const Shape xs = im.shape(0);
   Shape to = im.constant(1, "shape").ints();
-  Shape full = guarded(im, [&] { return broadcastShapes(xs, to); });
+  Shape full = broadcastShapes(xs, to);
   if (full != xs)
     im.fail("expanding a run-time tensor " + shapeStr(xs) + " to " + shapeStr(full) +
             " is not supported");

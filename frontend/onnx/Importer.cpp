@@ -338,7 +338,15 @@ void Importer::convertNode(const onnx::NodeProto &n) {
   auto it = table_.find(n.op_type());
   if (it == table_.end())
     fail("operator " + n.op_type() + " is not supported (docs/onnx.md lists what atrous imports)");
-  it->second(*this);
+  // Errors of the shared helpers (HostTensor, shape rules) become errors of
+  // this node.
+  try {
+    it->second(*this);
+  } catch (const SourceError &) {
+    throw;
+  } catch (const Error &e) {
+    fail(e.what());
+  }
   for (int k = 0; k < n.output_size(); ++k)
     if (!n.output(k).empty() && !values_.count(n.output(k)) && consumed_.count(n.output(k)))
       fail("output " + std::to_string(k) + " ('" + n.output(k) + "') is used, but atrous " +

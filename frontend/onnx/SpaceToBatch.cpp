@@ -156,11 +156,7 @@ void convertSpaceToBatchConv(Importer &im) {
   View out;
   out.source = z;
   out.origin = view.origin;
-  try {
-    checkHostSize(phased);
-  } catch (const Error &e) {
-    im.fail(e.what());
-  }
+  checkHostSize(phased);
   out.map = makeInts(phased, std::vector<int64_t>(static_cast<size_t>(numElements(phased))));
   forEachPhased(phased, src[0], s2b.block,
                 [&](int64_t k, int64_t n, int64_t c, const std::vector<int64_t> &pos) {
