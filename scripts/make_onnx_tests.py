@@ -106,6 +106,11 @@ def torch_case(name, make, shapes, opsets=TORCH_OPSETS, dynamic=None, exact=Fals
     def writer(outdir):
         rng = seed(name)
         module = make().eval()
+        # Layers may have been built before the seed (seq below): draw their
+        # parameters again from this case's seed.
+        for m in module.modules():
+            if hasattr(m, "reset_parameters"):
+                m.reset_parameters()
         randomize_bn(module, rng)
         inputs = [rand(rng, s, *(ranges or (-1.0, 1.0))) for s in shapes]
         with torch.no_grad():
