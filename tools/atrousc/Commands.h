@@ -3,6 +3,7 @@
 // them and exits 1.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -11,13 +12,25 @@
 
 namespace atrous::cli {
 
+// A model as a command loads it: .atr text, or an ONNX file, which brings
+// its own weights (its initializers).
+struct LoadedModel {
+  Graph graph;
+  std::optional<Weights> weights;
+};
+
 struct ModelOptions {
-  std::string model;
+  std::string model;                    // .atr or .onnx, by extension
   std::vector<std::string> inputShapes; // NAME=1x3x65x65
 
   ParseOptions parseOptions() const;
-  Graph load() const;
+  LoadedModel loadModel() const;
+  Graph load() const { return loadModel().graph; }
 };
+
+// The weights a command uses: --weights when given (a .safetensors file or
+// random:SEED), else the model's own, else random:0.
+Weights resolveWeights(const LoadedModel &model, const std::string &weightsOption);
 
 struct OptOptions {
   ModelOptions model;
@@ -32,8 +45,8 @@ struct OptOptions {
 
 struct RunOptions {
   ModelOptions model;
-  std::string weights = "random:0";
-  std::string saveWeights;          // .safetensors path for the loaded weights (random:SEED too)
+  std::string weights;              // empty: the model's own, else random:0
+  std::string saveWeights;          // .safetensors path for the weights used (random:SEED too)
   std::vector<std::string> inputs;  // .npy paths, one per model input
   std::vector<std::string> outputs; // .npy paths, one per model output
   uint64_t inputSeed = 0;
@@ -46,13 +59,19 @@ struct RunOptions {
 
 struct CompileCommandOptions {
   ModelOptions model;
-  std::string weights = "random:0";
+  std::string weights; // empty: the model's own, else random:0
   std::string target = "host";
   std::string output; // DIR/NAME
   bool externalWeights = false;
   std::string level = "2";
   std::string passes; // a,b,c instead of the -O level's pipeline
   std::string cacheDir;
+};
+
+struct ImportOptions {
+  ModelOptions model;
+  std::string output;     // the .atr to write
+  std::string weightsOut; // the .safetensors to write; empty: none
 };
 
 struct RuntimeOptions {
@@ -71,5 +90,6 @@ int printCommand(const ModelOptions &options);
 int runCommand(const RunOptions &options);
 int compileCommand(const CompileCommandOptions &options);
 int runtimeCommand(const RuntimeOptions &options);
+int importCommand(const ImportOptions &options);
 
 } // namespace atrous::cli

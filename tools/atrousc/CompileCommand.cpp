@@ -3,14 +3,14 @@
 #include <fmt/core.h>
 
 #include "codegen/AotCompiler.h"
-#include "frontend/WeightSource.h"
 #include "tools/atrousc/Commands.h"
 
 namespace atrous::cli {
 
 int compileCommand(const CompileCommandOptions &options) {
-  Graph graph = options.model.load();
-  Weights weights = loadWeights(graph, options.weights);
+  LoadedModel model = options.model.loadModel();
+  Weights weights = resolveWeights(model, options.weights);
+  Graph graph = std::move(model.graph);
   codegen::AotOptions aot;
   for (ValueId out : graph.outputs)
     aot.outputNames.push_back(graph.node(out).name);

@@ -1,7 +1,10 @@
-// Loading a model as the command line names it: the file, with the
-// --input-shape overrides parsed from their NAME=1x3x65x65 spelling.
+// Loading a model as the command line names it: the file (.atr text or an
+// ONNX model, by extension), with the --input-shape overrides parsed from
+// their NAME=1x3x65x65 spelling, and the weights a command runs it with.
 #include <cctype>
 
+#include "frontend/WeightSource.h"
+#include "frontend/onnx/OnnxImport.h"
 #include "ir/Error.h"
 #include "tools/atrousc/Commands.h"
 
@@ -36,8 +39,16 @@ ParseOptions ModelOptions::parseOptions() const {
   return opts;
 }
 
-Graph ModelOptions::load() const {
-  return parseModelFile(model, parseOptions());
+LoadedModel ModelOptions::loadModel() const {
+  if (!isOnnxPath(model)) return {parseModelFile(model, parseOptions()), std::nullopt};
+  ImportedModel imported = importOnnxFile(model, parseOptions());
+  return {std::move(imported.graph), std::move(imported.weights)};
+}
+
+Weights resolveWeights(const LoadedModel &model, const std::string &weightsOption) {
+  if (!weightsOption.empty()) return loadWeights(model.graph, weightsOption);
+  if (model.weights) return *model.weights;
+  return loadWeights(model.graph, "random:0");
 }
 
 } // namespace atrous::cli

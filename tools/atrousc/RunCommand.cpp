@@ -37,7 +37,9 @@ static std::string summary(const Tensor &t) {
 }
 
 int runCommand(const RunOptions &options) {
-  Graph graph = options.model.load();
+  LoadedModel model = options.model.loadModel();
+  Weights weights = resolveWeights(model, options.weights);
+  Graph graph = std::move(model.graph);
   std::vector<ValueId> inputIds = graph.inputs();
   if (options.inputs.size() > inputIds.size())
     throw Error(fmt::format("{} --input files given, but model '{}' has {} inputs",
@@ -45,7 +47,6 @@ int runCommand(const RunOptions &options) {
   if (options.outputs.size() > graph.outputs.size())
     throw Error(fmt::format("{} --output files given, but model '{}' has {} outputs",
                             options.outputs.size(), graph.name, graph.outputs.size()));
-  Weights weights = loadWeights(graph, options.weights);
   // So that other frameworks (the PyTorch definitions, the benchmark peers)
   // can run on exactly the weights that random:SEED generates.
   if (!options.saveWeights.empty()) writeSafeTensors(options.saveWeights, weights);

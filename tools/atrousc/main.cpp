@@ -10,7 +10,8 @@ using namespace atrous;
 
 static void addWeightsOption(CLI::App *cmd, std::string &weights) {
   cmd->add_option("--weights", weights,
-                  "weights: a .safetensors file or random:SEED (default random:0)");
+                  "weights: a .safetensors file or random:SEED (default: the model's own "
+                  "weights, an ONNX model's initializers, else random:0)");
 }
 
 static void addLevelOption(CLI::App *cmd, std::string &level, const char *what) {
@@ -23,7 +24,7 @@ static void addCacheDirOption(CLI::App *cmd, std::string &dir) {
 }
 
 static void addModelOptions(CLI::App *cmd, cli::ModelOptions &opts) {
-  cmd->add_option("MODEL", opts.model, "model file (.atr)")->required();
+  cmd->add_option("MODEL", opts.model, "model file (.atr or .onnx)")->required();
   cmd->add_option("--input-shape", opts.inputShapes,
                   "replace an input's shape, e.g. --input-shape x=1x3x65x65 (repeatable)");
 }
@@ -44,7 +45,7 @@ int main(int argc, char **argv) {
   cli::OptOptions optOpts;
   CLI::App *opt = app.add_subcommand(
       "opt", "run graph passes on a model and print the IR (without --passes: the -O pipeline)");
-  opt->add_option("MODEL", optOpts.model.model, "model file (.atr)");
+  opt->add_option("MODEL", optOpts.model.model, "model file (.atr or .onnx)");
   opt->add_option("--input-shape", optOpts.model.inputShapes,
                   "replace an input's shape, e.g. --input-shape x=1x3x65x65 (repeatable)");
   opt->add_option("--passes", optOpts.passes, "passes to run, in order: a,b,c");
@@ -97,6 +98,14 @@ int main(int argc, char **argv) {
   compile->add_option("--passes", compileOpts.passes,
                       "passes to run instead of the -O pipeline: a,b,c");
 
+  cli::ImportOptions importOpts;
+  CLI::App *importCmd = app.add_subcommand(
+      "import", "convert an ONNX model to the text form (.atr) and its weights (.safetensors)");
+  addModelOptions(importCmd, importOpts.model);
+  importCmd->add_option("-o,--output", importOpts.output, "the .atr file to write")->required();
+  importCmd->add_option("--weights-out", importOpts.weightsOut,
+                        "the .safetensors file to write the weights to");
+
   cli::RuntimeOptions runtimeOpts;
   CLI::App *runtime = app.add_subcommand(
       "runtime", "write the Halide runtime that apps link once beside any number of models");
@@ -116,6 +125,7 @@ int main(int argc, char **argv) {
     if (*run) return cli::runCommand(runOpts);
     if (*compile) return cli::compileCommand(compileOpts);
     if (*runtime) return cli::runtimeCommand(runtimeOpts);
+    if (*importCmd) return cli::importCommand(importOpts);
   } catch (const SourceError &e) {
     fmt::print(stderr, "{}\n", e.what());
     return 1;
