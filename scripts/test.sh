@@ -7,4 +7,6 @@ bash scripts/setup.sh
 build=${ATROUS_BUILD_DIR:-build}
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$build" -j"$(nproc)"
+# ONNX Runtime (from npm) checks the ONNX import goldens.
+bash scripts/install_onnxruntime.sh "$build"
 ctest --test-dir "$build" -j"$(nproc)" --output-on-failure
