@@ -4,6 +4,7 @@
 
 #include "codegen/Target.h"
 #include "ir/Epilogue.h"
+#include "ir/Geometry.h"
 #include "ir/Layout.h"
 
 namespace atrous::codegen {
@@ -91,6 +92,14 @@ void scheduleCpu(const Node &anchor, const TensorType &type, const LoweredNode &
     f.compute_root().vectorize(v[0], vx);
     if (rank >= 2) f.parallel(v[rank - 1]);
   }
+}
+
+// Whether the rows a 2-D conv's output row reads, from the first tap's to the
+// last's, are at most twice the kernel's rows.
+bool copiesFewRows(const Node &conv) {
+  const int64_t kernel = perDim(conv.attrs.getInts("kernel"), 2, "kernel")[0];
+  const int64_t dilation = perDim(conv.attrs.getInts("dilation"), 2, "dilation")[0];
+  return (kernel - 1) * dilation + 1 <= 2 * kernel;
 }
 
 // How many pixels of a row one register tile covers: at most `most` (what
@@ -200,9 +209,11 @@ void scheduleChannelsLastCpu(const Node &anchor, Layout inputLayout, const Tenso
     else
       padded.vectorize(pv[0], t.natural_vector_size(Halide::Float(32)));
     // An image conv copies the input rows each output row reads, which stay
-    // in cache for the row's taps; a 1-D conv's window can span thousands of
-    // samples, and a gated accumulator is computed whole, so those copy once.
-    if (rank == 4 && !gated)
+    // in cache for the row's taps. Halide copies the rows' bounding box, so a
+    // dilated kernel, whose taps skip most rows of that box, copies the input
+    // once instead, as do 1-D convs (whose window can span thousands of
+    // samples) and gated accumulators (computed whole).
+    if (rank == 4 && !gated && copiesFewRows(anchor))
       padded.compute_at(out, row);
     else
       padded.compute_root().parallel(pv[rank == 4 ? 1 : rank - 1]);
