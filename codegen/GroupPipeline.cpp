@@ -61,7 +61,10 @@ GroupPipeline buildGroupPipeline(const Graph &graph, const Group &group,
       p.weightNames.push_back(spec.name);
     }
     LoweredNode lowered = lowerNode(node, ops);
-    if (id == group.nodes.front()) combined.accumulator = lowered.accumulator;
+    if (id == group.nodes.front()) {
+      combined.accumulator = lowered.accumulator;
+      combined.winograd = lowered.winograd;
+    }
     combined.shared.insert(combined.shared.end(), lowered.shared.begin(), lowered.shared.end());
     combined.func = lowered.func;
     values.emplace(id, LoweredValue{lowered.func, node.type});

@@ -53,6 +53,23 @@ struct NodeOperands {
   bool hasParam(const std::string &suffix) const { return params.count(suffix) != 0; }
 };
 
+// The stages of a winograd_conv2d (LowerWinograd.cpp), which its own
+// schedule (ScheduleWinograd.cpp) places. Tiles are numbered k over
+// (image, tile row, tile column); transform positions are (xi, nu) along
+// (y, x), output tile elements (iy, ix).
+struct WinogradStages {
+  Halide::Func rows;    // rows(c, k, j, xi): input patches transformed along y
+  Halide::Func input;   // input(c, k, nu, xi): transformed input tiles V
+  Halide::Func product; // product(o, k, nu, xi) += U * V over c: the register tile
+  Halide::Func block;   // block(o, k, nu, xi): the products kept for a block of tiles
+  Halide::Func columns; // columns(o, k, nu, iy): products transformed back along y
+  Halide::Func output;  // output(o, k, ix, iy): output tiles
+  int channels = 0, outChannels = 0, tiles = 0;
+  int tileY = 0, tileX = 0, alphaY = 0, alphaX = 0;
+
+  bool defined() const { return input.defined(); }
+};
+
 // What a node lowers to: the Func of its value (for accumulating ops, conv,
 // transposed conv and linear, one with an update over an RDom) and the
 // intermediate Funcs the schedule must materialize rather than inline
@@ -63,6 +80,7 @@ struct LoweredNode {
   // For conv, conv_transpose and linear: the Func with the update over the
   // RDom, whose result the (inlined) epilogue in `func` reads.
   Halide::Func accumulator;
+  WinogradStages winograd = {}; // for winograd_conv2d
 };
 
 LoweredNode lowerNode(const Node &node, const NodeOperands &operands);
@@ -81,6 +99,7 @@ Halide::Func lowerDataMovement(const Node &node,
                                const NodeOperands &ops); // concat, slice, pad, reshape, flatten
 Halide::Func lowerInterleave(const Node &node, const NodeOperands &ops);
 Halide::Func lowerResizeArgMax(const Node &node, const NodeOperands &ops);
+LoweredNode lowerWinograd(const Node &node, const NodeOperands &ops); // with its epilogue
 // The epilogue of an accumulating node over its accumulator.
 Halide::Func lowerEpilogue(const Node &node, const Halide::Func &accumulator,
                            const NodeOperands &ops);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "codegen/ScheduleWinograd.h"
 #include "codegen/Target.h"
 #include "ir/Epilogue.h"
 
@@ -126,6 +127,7 @@ void scheduleGpu(const Node &anchor, const TensorType &type, const LoweredNode &
 
 void scheduleGroup(const Node &anchor, const TensorType &outputType, const LoweredNode &value,
                    Func out, const Halide::Target &target) {
+  if (value.winograd.defined()) return scheduleWinograd(outputType, value, out, target);
   if (isGpuTarget(target))
     scheduleGpu(anchor, outputType, value, out);
   else

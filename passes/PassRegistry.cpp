@@ -13,6 +13,7 @@
 #include "passes/FuseResizeArgMax.h"
 #include "passes/LowerConvTranspose.h"
 #include "passes/Pass.h"
+#include "passes/Winograd.h"
 
 namespace atrous {
 
@@ -28,6 +29,7 @@ static const std::map<std::string, PassFactory> &registry() {
       {"fuse-aspp", createFuseAsppPass},
       {"lower-conv-transpose", createLowerConvTransposePass},
       {"fuse-resize-argmax", createFuseResizeArgMaxPass},
+      {"winograd", [] { return createWinogradPass(); }},
   };
   return passes;
 }
@@ -50,9 +52,17 @@ std::vector<std::string> pipelinePasses(const std::string &level) {
   // Simplify first so the fusions see canonical patterns; BN folding before
   // epilogue fusion so that conv -> bn -> relu becomes one conv; the
   // transposed-conv and ASPP rewrites before epilogue fusion so their new
-  // convs take activations too; dead code last.
-  return {"fold-constants", "fold-batchnorm",     "cse", "lower-conv-transpose", "fuse-aspp",
-          "fuse-epilogue",  "fuse-resize-argmax", "dce"};
+  // convs take activations too; winograd after the fusions, so the convs it
+  // rewrites carry their epilogues along; dead code last.
+  return {"fold-constants",
+          "fold-batchnorm",
+          "cse",
+          "lower-conv-transpose",
+          "fuse-aspp",
+          "fuse-epilogue",
+          "winograd",
+          "fuse-resize-argmax",
+          "dce"};
 }
 
 } // namespace atrous
