@@ -13,6 +13,8 @@
 // zeros dropped, selected by mux on the position, which the schedule unrolls
 // so each position keeps only its own sum. Everything is indexed logically,
 // so the stages hold whatever the strides of the input and output buffers.
+#include <cmath>
+
 #include "codegen/Lowering.h"
 #include "ir/Epilogue.h"
 #include "ir/Geometry.h"
@@ -95,15 +97,10 @@ LoweredNode lowerWinograd(const Node &node, const NodeOperands &ops) {
   s.channels = static_cast<int>(x.dim(1));
   s.outChannels = static_cast<int>(accType.shape[1]);
   s.tiles = static_cast<int>(x.dim(0)) * tilesY * tilesX;
-  s.tileY = ty.m;
-  s.tileX = tx.m;
-  s.alphaY = ty.alpha;
-  s.alphaX = tx.alpha;
 
   Var c("c"), k("k"), o("o"), j("j"), xi("xi"), nu("nu"), iy("iy"), ix("ix");
   const LoweredValue padded = withConstantExterior(x, 0.0f);
   const Expr n = k / (tilesY * tilesX), tileRow = k / tilesX % tilesY, tileCol = k % tilesX;
-
   s.rows = Func(name + "_wino_rows");
   std::vector<Expr> rowSums;
   for (int p = 0; p < ty.alpha; ++p)

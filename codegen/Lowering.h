@@ -64,8 +64,7 @@ struct WinogradStages {
   Halide::Func block;   // block(o, k, nu, xi): the products kept for a block of tiles
   Halide::Func columns; // columns(o, k, nu, iy): products transformed back along y
   Halide::Func output;  // output(o, k, ix, iy): output tiles
-  int channels = 0, outChannels = 0, tiles = 0;
-  int tileY = 0, tileX = 0, alphaY = 0, alphaX = 0;
+  int channels = 0, outChannels = 0, tiles = 0; // C, out, and tiles over all images
 
   bool defined() const { return input.defined(); }
 };
