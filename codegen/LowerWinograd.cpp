@@ -6,7 +6,8 @@
 // (t * m + i) * d + r - pad, zero outside the input. The stages:
 //   input(c, k, nu, xi)   = (BTy d BTx^T)[xi][nu], through rows() along y;
 //   product(o, k, nu, xi) = sum over c of U[xi][nu][c][o] * input(c, k, nu, xi),
-//                           one GEMM over channels per transform position;
+//                           one GEMM over channels per transform position (U
+//                           read from its blocks of output channels);
 //   output(o, k, ix, iy)  = (ATy M ATx^T)[iy][ix], through columns() along y;
 // and the accumulator reads output pixel (y, x) from its tile, plus the bias.
 // The transforms are written per position with their constant coefficients,
@@ -121,7 +122,9 @@ LoweredNode lowerWinograd(const Node &node, const NodeOperands &ops) {
   Halide::RDom r(0, s.channels, "rc");
   s.product = Func(name + "_wino_product");
   s.product(o, k, nu, xi) = 0.0f;
-  s.product(o, k, nu, xi) += u.at({xi, nu, r, o}) * s.input(r, k, nu, xi);
+  // U is stored in blocks of output channels (ir/Winograd.h).
+  s.product(o, k, nu, xi) +=
+      u.at({xi, nu, o / kWinogradOutBlock, r, o % kWinogradOutBlock}) * s.input(r, k, nu, xi);
   s.block = Func(name + "_wino_block");
   s.block(o, k, nu, xi) = s.product(o, k, nu, xi);
 

@@ -19,6 +19,7 @@
 #include <algorithm>
 
 #include "codegen/Target.h"
+#include "ir/Winograd.h"
 
 namespace atrous::codegen {
 
@@ -62,29 +63,38 @@ void scheduleCpu(const TensorType &type, const LoweredNode &value, Func out,
   Var kb("kb"), ki("ki"), oo("oo"), oi("oi"), co("co"), ci("ci"), bo("bo"), bi("bi"), bk("bk"),
       bki("bki");
 
-  // The register tile of the products.
-  const int lanes = fit(vec, s.outChannels);
-  const int vectors = s.outChannels >= 2 * lanes ? 2 : 1;
-  const int tileRows = fit(registers * 3 / 4 / vectors, s.tiles);
+  // The register tile of the products: one block of output channels of the
+  // stored kernel (so each channel step reads the next kernel row of the
+  // block) times tileRows tiles. Blocks past `out` read the kernel's zero
+  // padding.
+  const int lanes = std::min(vec, kWinogradOutBlock);
+  const int vectors = kWinogradOutBlock / lanes;
+  const int tileRows = fit(std::max(1, registers * 3 / 4 / vectors), s.tiles);
   const int block = fit(std::min(roundUp(kUReuse, tileRows),
                                  roundUp((s.tiles + kMinBlocks - 1) / kMinBlocks, tileRows)),
                         s.tiles);
 
+  // The output transform, vectorized over the channels there are.
+  const int outLanes = fit(vec, s.outChannels);
   Func output = s.output;
   output.compute_root()
       .split(k, kb, ki, block)
-      .split(o, oo, oi, lanes)
+      .split(o, oo, oi, outLanes)
       .reorder(oi, ix, iy, oo, ki, kb)
       .vectorize(oi)
       .unroll(ix)
       .unroll(iy)
       .parallel(kb);
   Func columns = s.columns;
-  columns.compute_at(output, oo).reorder(o, nu, iy, k).vectorize(o, lanes).unroll(nu).unroll(iy);
+  columns.compute_at(output, oo)
+      .reorder(o, nu, iy, k)
+      .vectorize(o, outLanes)
+      .unroll(nu)
+      .unroll(iy);
 
   Func products = s.block;
   products.compute_at(output, kb)
-      .split(o, bo, bi, vectors * lanes)
+      .split(o, bo, bi, kWinogradOutBlock, Halide::TailStrategy::RoundUp)
       .split(k, bk, bki, tileRows)
       .reorder(bi, bki, bk, bo, nu, xi)
       .vectorize(bi, lanes)

@@ -29,6 +29,16 @@ struct WinogradTransform {
   double BT(int i, int j) const { return bt[static_cast<size_t>(i * alpha + j)]; }
 };
 
+// The transformed kernel is stored in blocks of this many output channels,
+// each block [C, 32] contiguous (the last one padded with zeros), so that the
+// products over input channels read their kernel panel as one sequential
+// stream: with out innermost instead, each channel step of a 32-channel
+// register tile would start a new cache line a row of `out` floats away,
+// which measured twice as slow. 32 is the widest register tile of output
+// channels the CPU schedules use (two AVX-512 vectors); narrower targets
+// split a block into more vectors.
+inline constexpr int kWinogradOutBlock = 32;
+
 // The output tile extents winograd_conv2d supports.
 inline constexpr int kMinWinogradTile = 2;
 inline constexpr int kMaxWinogradTile = 4;

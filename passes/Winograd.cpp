@@ -1,8 +1,9 @@
 // winograd: rewrites conv2d nodes with a 3x3 kernel, stride 1 and groups 1
 // into winograd_conv2d (docs/ops.md) when that is estimated to be faster.
 // The node keeps its name, inputs, dilation, padding, bias and epilogue; its
-// weight [out, C, 3, 3] is replaced by U = Gy g Gx^T laid out as
-// [alpha_y, alpha_x, C, out], computed in double and rounded to f32 once.
+// weight [out, C, 3, 3] is replaced by U = Gy g Gx^T laid out in blocks of
+// output channels, [alpha_y, alpha_x, out / 32, C, 32] (ir/Winograd.h),
+// computed in double and rounded to f32 once.
 // Without weights only the graph is rewritten.
 //
 // The cost model (parameters in WinogradCostModel), per image, in FLOPs at
@@ -190,8 +191,9 @@ Tensor winogradWeight(const Tensor &convWeight, int64_t tileY, int64_t tileX) {
   if (shape.size() != 4 || shape[2] != 3 || shape[3] != 3)
     throw Error("winograd: a conv weight must be [out, C, 3, 3], got " + shapeStr(shape));
   const WinogradTransform &ty = winogradTransform(tileY), &tx = winogradTransform(tileX);
-  const int64_t out = shape[0], channels = shape[1];
-  Tensor u(DType::F32, {ty.alpha, tx.alpha, channels, out});
+  const int64_t out = shape[0], channels = shape[1], block = kWinogradOutBlock;
+  const int64_t blocks = (out + block - 1) / block;
+  Tensor u(DType::F32, {ty.alpha, tx.alpha, blocks, channels, block});
   double g[9];
   for (int64_t o = 0; o < out; ++o)
     for (int64_t c = 0; c < channels; ++c) {
@@ -200,7 +202,7 @@ Tensor winogradWeight(const Tensor &convWeight, int64_t tileY, int64_t tileX) {
       std::vector<double> t = transformKernel(ty, tx, g);
       for (int i = 0; i < ty.alpha; ++i)
         for (int j = 0; j < tx.alpha; ++j)
-          u.f32()[((i * tx.alpha + j) * channels + c) * out + o] =
+          u.f32()[(((i * tx.alpha + j) * blocks + o / block) * channels + c) * block + o % block] =
               static_cast<float>(t[static_cast<size_t>(i * tx.alpha + j)]);
     }
   return u;

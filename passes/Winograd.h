@@ -52,7 +52,8 @@ WinogradChoice chooseWinograd(const WindowGeometry &geometry, int64_t batch, int
 // The rewrite itself, for a chosen tile pair: the winograd_conv2d node that
 // computes `conv` (a 3x3, stride-1, groups-1 conv2d; same name, inputs,
 // dilation, padding, bias and epilogue), and its transformed weight
-// [alpha_y, alpha_x, C, out] from the conv's [out, C, 3, 3], computed in
+// [alpha_y, alpha_x, ceil(out / 32), C, 32] from the conv's [out, C, 3, 3]
+// (U[xi][nu][c][o] at [xi, nu, o / 32, c, o % 32], zeros past out), computed in
 // double and rounded once. Throws atrous::Error when `conv` does not qualify.
 Node winogradNodeFor(const Node &conv, int64_t tileY, int64_t tileX);
 Tensor winogradWeight(const Tensor &convWeight, int64_t tileY, int64_t tileX);

@@ -4,9 +4,10 @@
 // (ry, rx) (outputs oy = qy * dy + ry), each m_y x m_x tile of q's takes its
 // alpha_y x alpha_x input patch (element (i, j) at ((ty * m_y + i) * dy + ry -
 // pad_top, ...), zero outside the input), transforms it, multiplies it with
-// the transformed kernel U position by position summing over input channels,
-// and transforms the products back. Everything runs in double from the f32
-// input and U, so the only f32 rounding left is U's own.
+// the transformed kernel U (stored in blocks of output channels, docs/ops.md)
+// position by position summing over input channels, and transforms the
+// products back. Everything runs in double from the f32 input and U, so the
+// only f32 rounding left is U's own.
 #include "ir/Winograd.h"
 #include "reference/Kernels.h"
 
@@ -48,6 +49,7 @@ Tensor winogradConv(const Node &node, const Tensor &x, const Tensor &weight, con
   const int64_t batch = x.shape()[0], channels = x.shape()[1], inH = g.in[0], inW = g.in[1];
   const int64_t outChannels = node.type.shape[1], outH = g.out[0], outW = g.out[1];
   const int64_t dy = g.dilation[0], dx = g.dilation[1];
+  const int64_t block = kWinogradOutBlock, blocks = (outChannels + block - 1) / block;
   Tensor y(node.type);
   const float *xs = x.f32(), *us = weight.f32();
   float *ys = y.f32();
@@ -74,11 +76,13 @@ Tensor winogradConv(const Node &node, const Tensor &x, const Tensor &weight, con
             }
             for (int64_t o = 0; o < outChannels; ++o) {
               for (size_t p = 0; p < positions; ++p) {
+                // U[p][c][o] of the weight's blocks [p][o / block][c][o % block].
+                const float *u =
+                    us + ((static_cast<int64_t>(p) * blocks + o / block) * channels) * block +
+                    o % block;
                 double sum = 0.0;
                 for (int64_t c = 0; c < channels; ++c)
-                  sum += static_cast<double>(
-                             us[(static_cast<int64_t>(p) * channels + c) * outChannels + o]) *
-                         v[static_cast<size_t>(c)][p];
+                  sum += static_cast<double>(u[c * block]) * v[static_cast<size_t>(c)][p];
                 product[p] = sum;
               }
               std::vector<double> out = sandwich(ty.at, my, product, ay, ax, tx.at, mx);

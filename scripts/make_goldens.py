@@ -248,14 +248,18 @@ class Model:
 
     def winograd(self, name, x, tile, act="none", residual=None, alpha=0.01, **attrs):
         """winograd_conv2d: the weight written is U = Gy g Gx^T of a random conv
-        kernel g, the golden the conv with g (docs/ops.md, Winograd details)."""
+        kernel g in its blocked layout, the golden the conv with g (docs/ops.md,
+        Winograd details)."""
         out, cin = attrs["out"], x.t.shape[1]
         ty, tx = per_dim(tile, 2)
         dilation = per_dim(attrs.get("dilation", 1), 2)
         begin, end = resolve_pad(attrs.get("pad", 0), 2, [3, 3], [1, 1], dilation, list(x.t.shape[2:]))
         g = self.randn([out, cin, 3, 3], 1 / math.sqrt(cin * 9))
         u = torch.einsum("ik,ockl,jl->ijco", winograd_g(ty), g, winograd_g(tx))
-        self.param(name + ".weight", u.float().double())
+        # Stored in blocks of 32 output channels, [ay, ax, blocks, C, 32], zero-padded.
+        blocks = -(-out // 32)
+        u = F.pad(u, (0, blocks * 32 - out)).reshape(ty + 2, tx + 2, cin, blocks, 32)
+        self.param(name + ".weight", u.permute(0, 1, 3, 2, 4).contiguous().float().double())
         b = self.param(name + ".bias", self.uniform([out], -0.5, 0.5)) if attrs.get("bias", True) else None
         t = F.conv2d(F.pad(x.t, torch_pad_order(begin, end)), g, b, 1, 0, dilation)
         if residual is not None:
