@@ -1,13 +1,14 @@
 // Schedules of winograd_conv2d (LowerWinograd.cpp for the stages).
 //
 // CPU: the work is the products over input channels, one GEMM per transform
-// position, so they get a GEMM schedule: a register tile of `vectors`
-// output-channel vectors times `tileRows` tiles (three quarters of the vector
-// registers as accumulators; each U vector loaded feeds tileRows FMAs, each
-// broadcast V element `vectors`), input channels innermost. Tiles go in
-// blocks, in parallel: a block's transformed input and its products live in
-// the cache while the block's output tiles are made from them, and each U
-// panel loaded from beyond the L2 is reused across the block's tiles.
+// position, so they get a GEMM schedule: a register tile of one block of 32
+// output channels of the stored kernel (ir/Winograd.h) in `vectors` vectors
+// times `tileRows` tiles (three quarters of the vector registers as
+// accumulators; each U vector loaded feeds tileRows FMAs, each broadcast V
+// element `vectors`), input channels innermost, so each channel step reads
+// the next row of the kernel block. Tiles go in blocks, in parallel: a
+// block's transformed input and its products live in the cache while the
+// block's output tiles are made from them.
 // Transforms are vectorized over channels with their positions unrolled, so
 // each position's sum has its own constant coefficients. The output tiles
 // are stored once; the group's output reads each pixel from its tile.
@@ -32,19 +33,6 @@ int fit(int factor, int extent) {
   return std::max(1, std::min(factor, extent));
 }
 
-int roundUp(int x, int multiple) {
-  return (x + multiple - 1) / multiple * multiple;
-}
-
-// Tiles whose products share one pass over U: each U element that comes from
-// beyond the L2 then serves this many tiles, so U's traffic stays near 2 /
-// kUReuse bytes per FLOP (10 GB/s per core at 116 GFLOP/s), well inside what
-// the L3 delivers.
-constexpr int kUReuse = 24;
-// The fewest blocks a layer is cut into: threads take blocks as they come, so
-// with several blocks per thread the last ones finish close together.
-constexpr int kMinBlocks = 8;
-
 // Whether the output buffer stores x innermost (the planar NCHW layout);
 // otherwise its channels are innermost. Unconstrained strides count as planar.
 bool xInnermost(Func out) {
@@ -60,8 +48,7 @@ void scheduleCpu(const TensorType &type, const LoweredNode &value, Func out,
   const int registers =
       t.arch == Halide::Target::ARM || t.has_feature(Halide::Target::AVX512) ? 32 : 16;
   Var c("c"), k("k"), o("o"), j("j"), xi("xi"), nu("nu"), iy("iy"), ix("ix");
-  Var kb("kb"), ki("ki"), oo("oo"), oi("oi"), co("co"), ci("ci"), bo("bo"), bi("bi"), bk("bk"),
-      bki("bki");
+  Var kb("kb"), ki("ki"), oo("oo"), oi("oi"), co("co"), ci("ci"), bo("bo"), bi("bi");
 
   // The register tile of the products: one block of output channels of the
   // stored kernel (so each channel step reads the next kernel row of the
@@ -70,9 +57,11 @@ void scheduleCpu(const TensorType &type, const LoweredNode &value, Func out,
   const int lanes = std::min(vec, kWinogradOutBlock);
   const int vectors = kWinogradOutBlock / lanes;
   const int tileRows = fit(std::max(1, registers * 3 / 4 / vectors), s.tiles);
-  const int block = fit(std::min(roundUp(kUReuse, tileRows),
-                                 roundUp((s.tiles + kMinBlocks - 1) / kMinBlocks, tileRows)),
-                        s.tiles);
+  // Tiles go in blocks of one register tile: measured against blocks of 2, 4
+  // and 8 register tiles, the smallest is fastest, as the blocked kernel
+  // streams in order from the L3 anyway, while a block's transformed input
+  // and products, (C + out) * tileRows * alpha^2 floats, stay in the L2.
+  const int block = tileRows;
 
   // The output transform, vectorized over the channels there are.
   const int outLanes = fit(vec, s.outChannels);
@@ -86,22 +75,17 @@ void scheduleCpu(const TensorType &type, const LoweredNode &value, Func out,
       .unroll(iy)
       .parallel(kb);
   Func columns = s.columns;
-  columns.compute_at(output, oo)
-      .reorder(o, nu, iy, k)
-      .vectorize(o, outLanes)
-      .unroll(nu)
-      .unroll(iy);
+  columns.compute_at(output, oo).reorder(o, nu, iy, k).vectorize(o, outLanes).unroll(nu).unroll(iy);
 
   Func products = s.block;
   products.compute_at(output, kb)
       .split(o, bo, bi, kWinogradOutBlock, Halide::TailStrategy::RoundUp)
-      .split(k, bk, bki, tileRows)
-      .reorder(bi, bki, bk, bo, nu, xi)
+      .reorder(bi, k, bo, nu, xi)
       .vectorize(bi, lanes)
       .unroll(bi)
-      .unroll(bki);
+      .unroll(k);
   Func product = s.product;
-  product.compute_at(products, bk).vectorize(o, lanes).unroll(o).unroll(k);
+  product.compute_at(products, bo).vectorize(o, lanes).unroll(o).unroll(k);
   product.update()
       .reorder(o, k, product.rvars(0)[0], nu, xi)
       .vectorize(o, lanes)
