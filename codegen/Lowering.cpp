@@ -107,6 +107,7 @@ static Func lowerPlain(const Node &node, const NodeOperands &ops) {
 
 LoweredNode lowerNode(const Node &node, const NodeOperands &ops) {
   if (node.op == OpKind::Softmax) return lowerSoftmax(node, ops);
+  if (node.op == OpKind::WinogradConv2d) return lowerWinograd(node, ops);
   if (hasEpilogue(node.op)) {
     // The accumulator has the type before a gated epilogue halves it.
     Node accumulatorNode = node;

@@ -53,6 +53,22 @@ struct NodeOperands {
   bool hasParam(const std::string &suffix) const { return params.count(suffix) != 0; }
 };
 
+// The stages of a winograd_conv2d (LowerWinograd.cpp), which its own
+// schedule (ScheduleWinograd.cpp) places. Tiles are numbered k over
+// (image, tile row, tile column); transform positions are (xi, nu) along
+// (y, x), output tile elements (iy, ix).
+struct WinogradStages {
+  Halide::Func rows;    // rows(c, k, j, xi): input patches transformed along y
+  Halide::Func input;   // input(c, k, nu, xi): transformed input tiles V
+  Halide::Func product; // product(o, k, nu, xi) += U * V over c: the register tile
+  Halide::Func block;   // block(o, k, nu, xi): the products kept for a block of tiles
+  Halide::Func columns; // columns(o, k, nu, iy): products transformed back along y
+  Halide::Func output;  // output(o, k, ix, iy): output tiles
+  int channels = 0, outChannels = 0, tiles = 0; // C, out, and tiles over all images
+
+  bool defined() const { return input.defined(); }
+};
+
 // What a node lowers to: the Func of its value (for accumulating ops, conv,
 // transposed conv and linear, one with an update over an RDom) and the
 // intermediate Funcs the schedule must materialize rather than inline
@@ -66,6 +82,7 @@ struct LoweredNode {
   // For conv: its zero-extended input, which a schedule may store so that
   // the taps read it without bounds tests.
   Halide::Func paddedInput;
+  WinogradStages winograd = {}; // for winograd_conv2d
 };
 
 LoweredNode lowerNode(const Node &node, const NodeOperands &operands);
@@ -87,6 +104,7 @@ Halide::Func lowerDataMovement(const Node &node,
                                const NodeOperands &ops); // concat, slice, pad, reshape, flatten
 Halide::Func lowerInterleave(const Node &node, const NodeOperands &ops);
 Halide::Func lowerResizeArgMax(const Node &node, const NodeOperands &ops);
+LoweredNode lowerWinograd(const Node &node, const NodeOperands &ops); // with its epilogue
 // The epilogue of an accumulating node over its accumulator.
 Halide::Func lowerEpilogue(const Node &node, const Halide::Func &accumulator,
                            const NodeOperands &ops);

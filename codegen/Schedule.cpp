@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "codegen/ScheduleWinograd.h"
 #include "codegen/Target.h"
 #include "ir/Epilogue.h"
 #include "ir/Geometry.h"
@@ -254,6 +255,7 @@ void scheduleGpu(const Node &anchor, const TensorType &type, const LoweredNode &
 
 void scheduleGroup(const Node &anchor, Layout anchorInput, const Node &output,
                    const LoweredNode &value, Func out, const Halide::Target &target) {
+  if (value.winograd.defined()) return scheduleWinograd(output.type, value, out, target);
   if (isGpuTarget(target))
     scheduleGpu(anchor, output.type, value, out);
   else if (layoutOf(output) == Layout::ChannelsLast)

@@ -65,6 +65,9 @@ uint64_t tensorSeed(uint64_t seed, const std::string &name) {
 // scaling (std = sqrt(2 / fan_in), so ReLU stacks keep unit variance).
 double fanIn(const Node &node, const Shape &weightShape) {
   if (weightShape.empty() || weightShape[0] == 0) return 1.0;
+  // A transformed Winograd kernel [alpha_y, alpha_x, out blocks, C, block]
+  // stands for a 3x3 kernel over C channels.
+  if (node.op == OpKind::WinogradConv2d) return std::max(1.0, 9.0 * double(weightShape.at(3)));
   double perOutput = static_cast<double>(numElements(weightShape) / weightShape[0]);
   if (!isConvTranspose(node.op)) return std::max(1.0, perOutput);
   // Transposed weights are [C, out/groups, k...]: an output gathers C/groups

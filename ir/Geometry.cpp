@@ -127,7 +127,8 @@ SliceRange sliceRange(const Node &node, const Shape &input) {
 
 WindowGeometry windowGeometry(const Node &node, const Shape &input) {
   const OpInfo &info = opInfo(node.op);
-  if (!isConv(node.op) && !isConvTranspose(node.op) && !isPool(node.op))
+  const bool winograd = node.op == OpKind::WinogradConv2d;
+  if (!isConv(node.op) && !isConvTranspose(node.op) && !isPool(node.op) && !winograd)
     throw Error(info.name + " has no window");
   WindowGeometry g;
   g.rank = info.spatialRank;
@@ -136,8 +137,11 @@ WindowGeometry windowGeometry(const Node &node, const Shape &input) {
                 shapeStr(input));
   g.in.assign(input.begin() + 2, input.end());
   g.out.assign(static_cast<size_t>(g.rank), 0);
-  g.kernel = checkedPerDim(node.attrs, "kernel", g.rank, 1);
-  g.stride = node.attrs.has("stride") ? checkedPerDim(node.attrs, "stride", g.rank, 1) : g.kernel;
+  // winograd_conv2d is a 3x3 stride-1 conv whose kernel and stride are implied.
+  g.kernel = winograd ? std::vector<int64_t>(2, 3) : checkedPerDim(node.attrs, "kernel", g.rank, 1);
+  g.stride = winograd                   ? std::vector<int64_t>(2, 1)
+             : node.attrs.has("stride") ? checkedPerDim(node.attrs, "stride", g.rank, 1)
+                                        : g.kernel;
   g.dilation = node.attrs.has("dilation") ? checkedPerDim(node.attrs, "dilation", g.rank, 1)
                                           : std::vector<int64_t>(g.kernel.size(), 1);
   g.outputPadding = node.attrs.has("output_padding")

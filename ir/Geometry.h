@@ -22,9 +22,10 @@ struct WindowGeometry {
   int64_t span(int d) const { return dilation[d] * (kernel[d] - 1) + 1; }
 };
 
-// Resolves the window of a conv, conv_transpose or pool node whose first
-// input has shape `input`. Throws atrous::Error on impossible attributes
-// (zero stride or dilation, a kernel larger than the padded input, ...).
+// Resolves the window of a conv, conv_transpose, pool or winograd_conv2d
+// (kernel 3, stride 1) node whose first input has shape `input`. Throws
+// atrous::Error on impossible attributes (zero stride or dilation, a kernel
+// larger than the padded input, ...).
 WindowGeometry windowGeometry(const Node &node, const Shape &input);
 
 // The elements a slice takes along its axis, Python style: negative start

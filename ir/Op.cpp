@@ -42,6 +42,17 @@ std::vector<AttrSpec> convAttrs() {
   return a;
 }
 
+// A 3x3, stride-1, ungrouped conv2d computed by Winograd's F(tile, 3): its
+// kernel, stride and groups are implied, its weight is transformed.
+std::vector<AttrSpec> winogradAttrs() {
+  std::vector<AttrSpec> a = {req("out", AttrType::Int), req("tile", AttrType::Ints),
+                             def("dilation", AttrType::Ints, Ints{1}),
+                             choice("pad", AttrType::Pad, Ints{0}, {"same", "valid"}),
+                             def("bias", AttrType::Bool, true)};
+  addEpilogueAttrs(a);
+  return a;
+}
+
 std::vector<AttrSpec> convTransposeAttrs() {
   std::vector<AttrSpec> a = {req("out", AttrType::Int),
                              req("kernel", AttrType::Ints),
@@ -143,6 +154,7 @@ std::vector<OpInfo> buildTable() {
        {opt("size", AttrType::Ints), opt("scale", AttrType::Floats),
         choice("mode", AttrType::Enum, std::string("nearest"), {"nearest", "bilinear"}),
         def("align_corners", AttrType::Bool, false), def("keepdims", AttrType::Bool, true)}},
+      {OpKind::WinogradConv2d, "winograd_conv2d", 1, 1, {"residual"}, winogradAttrs(), 2},
   };
   for (size_t i = 0; i < t.size(); ++i)
     if (static_cast<size_t>(t[i].kind) != i) throw Error("op table out of order at " + t[i].name);
@@ -202,7 +214,7 @@ bool isPool(OpKind k) {
          k == OpKind::AvgPool2d;
 }
 bool hasEpilogue(OpKind k) {
-  return isConv(k) || isConvTranspose(k) || k == OpKind::Linear;
+  return isConv(k) || isConvTranspose(k) || k == OpKind::Linear || k == OpKind::WinogradConv2d;
 }
 
 bool isElementwise(OpKind k) {

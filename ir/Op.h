@@ -44,6 +44,7 @@ enum class OpKind {
   Linear,
   Interleave,
   ResizeArgMax,
+  WinogradConv2d,
 };
 
 enum class AttrType {
@@ -96,7 +97,7 @@ bool isUnaryElementwise(OpKind k);
 // Unary elementwise ops and the broadcasting add / mul.
 bool isElementwise(OpKind k);
 // Ops that accumulate and so carry a fused epilogue (act=, residual=):
-// conv, conv_transpose and linear.
+// conv, conv_transpose, linear and winograd_conv2d.
 bool hasEpilogue(OpKind k);
 
 } // namespace atrous

@@ -4,6 +4,7 @@
 
 #include "ir/Error.h"
 #include "ir/Geometry.h"
+#include "ir/Winograd.h"
 
 namespace atrous {
 
@@ -120,6 +121,16 @@ TensorType inferWindowed(const Node &node, const TensorType &x) {
   }
   out.insert(out.end(), g.out.begin(), g.out.end());
   return {x.dtype, out};
+}
+
+TensorType inferWinograd(const Node &node, const TensorType &x) {
+  expectRank("winograd_conv2d", x, 4);
+  for (int64_t m : perDim(node.attrs.getInts("tile"), 2, "tile"))
+    if (!isWinogradTile(m))
+      throw Error("winograd_conv2d tile must be " + std::to_string(kMinWinogradTile) + " to " +
+                  std::to_string(kMaxWinogradTile) + ", got " + std::to_string(m));
+  WindowGeometry g = windowGeometry(node, x.shape);
+  return {x.dtype, {x.shape[0], positiveInt(node.attrs, "out"), g.out[0], g.out[1]}};
 }
 
 TensorType inferBroadcast(const std::string &op, const TensorType &a, const TensorType &b) {
@@ -433,6 +444,8 @@ TensorType inferType(const Node &node, const std::vector<TensorType> &in) {
     return withEpilogue(node, {x.dtype, {x.shape[0], positiveInt(node.attrs, "out")}}, in);
   case OpKind::Interleave:
     return inferInterleave(node, in);
+  case OpKind::WinogradConv2d:
+    return withEpilogue(node, inferWinograd(node, x), in);
   case OpKind::ResizeArgMax: {
     TensorType resized = inferResize(node, in);
     if (node.attrs.getBool("keepdims"))

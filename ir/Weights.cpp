@@ -1,6 +1,7 @@
 #include "ir/Weights.h"
 
 #include "ir/Error.h"
+#include "ir/Winograd.h"
 
 namespace atrous {
 
@@ -20,6 +21,15 @@ std::vector<ParamSpec> paramSpecs(const Graph &graph, const Node &node) {
     for (int d = 0; d < rank; ++d)
       w.push_back(k.size() == 1 ? k[0] : k[d]);
     add("weight", w);
+    if (node.attrs.getBool("bias")) add("bias", {out});
+  } else if (node.op == OpKind::WinogradConv2d) {
+    // The transformed kernel U, laid out for the batched product over input
+    // channels: [alpha_y, alpha_x, out blocks, C, 32] (docs/ops.md).
+    int64_t out = node.attrs.getInt("out");
+    std::vector<int64_t> tile = node.attrs.getInts("tile");
+    int64_t ty = tile[0], tx = tile.size() == 1 ? tile[0] : tile[1];
+    add("weight", {ty + 2, tx + 2, (out + kWinogradOutBlock - 1) / kWinogradOutBlock, channels,
+                   kWinogradOutBlock});
     if (node.attrs.getBool("bias")) add("bias", {out});
   } else if (node.op == OpKind::BatchNorm) {
     add("weight", {channels});

@@ -104,6 +104,7 @@ int64_t nodeFlops(const Graph &graph, ValueId id) {
   case OpKind::ConvTranspose1d:
   case OpKind::ConvTranspose2d:
   case OpKind::Linear:
+  case OpKind::WinogradConv2d:
     return accumulatorFlops(graph, node) + epilogueFlops(node);
   case OpKind::Input:
   case OpKind::Interleave:
@@ -178,10 +179,13 @@ int64_t accumulatorFlops(const Graph &graph, const Node &node) {
   auto inShape = [&](size_t i) -> const Shape & { return graph.type(node.inputs.at(i)).shape; };
   switch (node.op) {
   case OpKind::Conv1d:
-  case OpKind::Conv2d: {
+  case OpKind::Conv2d:
+  case OpKind::WinogradConv2d: {
+    // Winograd counts as the conv it computes, so that FLOP/s figures of
+    // the two algorithms compare.
     const Shape &in = inShape(0);
     WindowGeometry g = windowGeometry(node, in);
-    int64_t groups = node.attrs.getInt("groups");
+    int64_t groups = node.attrs.has("groups") ? node.attrs.getInt("groups") : 1;
     int64_t macs = in[0] * out[1] * (in[1] / groups) * windowPairs(g, realTaps);
     return 2 * macs + (node.attrs.getBool("bias") ? outElems : 0);
   }

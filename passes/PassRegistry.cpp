@@ -16,6 +16,7 @@
 #include "passes/FuseResizeArgMax.h"
 #include "passes/LowerConvTranspose.h"
 #include "passes/Pass.h"
+#include "passes/Winograd.h"
 
 namespace atrous {
 
@@ -34,6 +35,7 @@ static const std::map<std::string, PassFactory> &registry() {
       {"assign-layouts", createAssignLayoutsPass},
       {"group", createGroupPass},
       {"plan-memory", createPlanMemoryPass},
+      {"winograd", [] { return createWinogradPass(); }},
   };
   return passes;
 }
@@ -56,11 +58,21 @@ std::vector<std::string> pipelinePasses(const std::string &level) {
   // Simplify first so the fusions see canonical patterns; BN folding before
   // epilogue fusion so that conv -> bn -> relu becomes one conv; the
   // transposed-conv and ASPP rewrites before epilogue fusion so their new
-  // convs take activations too; dead code before the decisions about what
-  // remains: layouts, then the groups (a chain keeps its anchor's layout),
-  // then the arena over the groups.
-  return {"fold-constants", "fold-batchnorm",     "cse", "lower-conv-transpose", "fuse-aspp",
-          "fuse-epilogue",  "fuse-resize-argmax", "dce", "assign-layouts",       "group",
+  // convs take activations too; winograd after the fusions, so the convs it
+  // rewrites carry their epilogues along; dead code before the decisions
+  // about what remains: layouts, then the groups (a chain keeps its anchor's
+  // layout), then the arena over the groups.
+  return {"fold-constants",
+          "fold-batchnorm",
+          "cse",
+          "lower-conv-transpose",
+          "fuse-aspp",
+          "fuse-epilogue",
+          "winograd",
+          "fuse-resize-argmax",
+          "dce",
+          "assign-layouts",
+          "group",
           "plan-memory"};
 }
 

@@ -138,6 +138,10 @@ Tensor evaluate(const Graph &graph, const Node &node, const std::vector<const Te
     return interleave(node, in);
   case OpKind::ResizeArgMax:
     return resizeArgMax(node, *in[0]);
+  case OpKind::WinogradConv2d:
+    return epilogue(node,
+                    winogradConv(accumulator, *in[0], params.get("weight"), params.find("bias")),
+                    residual);
   case OpKind::Input:
     break;
   }

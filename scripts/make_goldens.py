@@ -246,6 +246,36 @@ class Model:
         args = [x] + ([("residual", residual)] if residual is not None else [])
         return self.node(name, "conv%dd" % rank, args, full, t)
 
+    def winograd(self, name, x, tile, act="none", residual=None, alpha=0.01, **attrs):
+        """winograd_conv2d: the weight written is U = Gy g Gx^T of a random conv
+        kernel g in its blocked layout, the golden the conv with g (docs/ops.md,
+        Winograd details)."""
+        out, cin = attrs["out"], x.t.shape[1]
+        ty, tx = per_dim(tile, 2)
+        dilation = per_dim(attrs.get("dilation", 1), 2)
+        begin, end = resolve_pad(attrs.get("pad", 0), 2, [3, 3], [1, 1], dilation, list(x.t.shape[2:]))
+        g = self.randn([out, cin, 3, 3], 1 / math.sqrt(cin * 9))
+        u = torch.einsum("ik,ockl,jl->ijco", winograd_g(ty), g, winograd_g(tx))
+        # Stored in blocks of 32 output channels, [ay, ax, blocks, C, 32], zero-padded.
+        blocks = -(-out // 32)
+        u = F.pad(u, (0, blocks * 32 - out)).reshape(ty + 2, tx + 2, cin, blocks, 32)
+        self.param(name + ".weight", u.permute(0, 1, 3, 2, 4).contiguous().float().double())
+        b = self.param(name + ".bias", self.uniform([out], -0.5, 0.5)) if attrs.get("bias", True) else None
+        t = F.conv2d(F.pad(x.t, torch_pad_order(begin, end)), g, b, 1, 0, dilation)
+        if residual is not None:
+            t = t + residual.t
+        if act == "relu":
+            t = F.relu(t)
+        elif act == "leaky_relu":
+            t = F.leaky_relu(t, alpha)
+        full = dict(attrs, tile=tile)
+        if act != "none":
+            full["act"] = act
+        if act == "leaky_relu":
+            full["alpha"] = alpha
+        args = [x] + ([("residual", residual)] if residual is not None else [])
+        return self.node(name, "winograd_conv2d", args, full, t)
+
     def interleave(self, name, xs, stride, size):
         rank = len(size)
         t = torch.zeros(list(xs[0].t.shape[:2]) + list(size), dtype=torch.float64)
@@ -286,6 +316,18 @@ class Model:
     def reshape(self, name, x, **attrs):
         shape = [x.t.shape[i] if d == 0 else d for i, d in enumerate(attrs["shape"])]
         return self.node(name, "reshape", [x], attrs, x.t.reshape(shape))
+
+
+# The finite interpolation points of F(m, 3), as docs/ops.md lists them.
+WINOGRAD_POINTS = {2: [0.0, 1.0, -1.0], 3: [0.0, 1.0, -1.0, 2.0], 4: [0.0, 1.0, -1.0, 0.5, -2.0]}
+
+
+def winograd_g(m):
+    """G of F(m, 3) (alpha x 3): G[j][k] = p_j^k / prod_{l != j} (p_j - p_l), and
+    [0, 0, 1] for the point at infinity."""
+    points = WINOGRAD_POINTS[m]
+    rows = [[p ** k / math.prod(p - q for q in points if q != p) for k in range(3)] for p in points]
+    return torch.tensor(rows + [[0.0, 0.0, 1.0]], dtype=torch.float64)
 
 
 def resolve_pad(pad, rank, kernel, stride, dilation, spatial):
@@ -738,6 +780,27 @@ def resize_argmax_bilinear(m):
 def resize_argmax_nearest_keepdims(m):
     x = m.input("x", [1, 4, 3, 4])
     m.output(m.resize_argmax("label", x, [7, 8]))
+
+
+@case
+def winograd_conv2d_tile2(m):
+    x = m.input("x", [1, 4, 9, 8])
+    m.output(m.winograd("c", x, 2, out=5, pad=1))
+
+
+@case
+def winograd_conv2d_tile4_dil3(m):
+    # Rate 3 on 13 x 11: residues with 5 and 4 q's (rows), 4 and 3 (columns).
+    x = m.input("x", [1, 3, 13, 11])
+    m.output(m.winograd("c", x, 4, out=4, dilation=3, pad=[2, 3, 4, 1], bias=False))
+
+
+@case
+def winograd_conv2d_mixed_epilogue(m):
+    x = m.input("x", [2, 3, 10, 12])
+    skip = m.input("skip", [2, 6, 10, 1])
+    m.output(m.winograd("c", x, [3, 4], act="leaky_relu", alpha=0.2, residual=skip, out=6,
+                        dilation=[2, 1], pad="same"))
 
 
 # ----------------------------------------------------------- writing ----

@@ -1,0 +1,156 @@
+// winograd_conv2d lowered as the Winograd algorithm on the dilated grid
+// (docs/ops.md): an output axis of dilation d splits into residues r = o % d,
+// each an ordinary stride-1 conv over q = o / d, cut into tiles of m q's
+// (ir/Winograd.h, WinogradAxis). Tile k covers (image, tile row, tile
+// column); element i of its patch along an axis reads input
+// (t * m + i) * d + r - pad, zero outside the input. The stages:
+//   input(c, k, nu, xi)   = (BTy d BTx^T)[xi][nu], through rows() along y;
+//   product(o, k, nu, xi) = sum over c of U[xi][nu][c][o] * input(c, k, nu, xi),
+//                           one GEMM over channels per transform position (U
+//                           read from its blocks of output channels);
+//   output(o, k, ix, iy)  = (ATy M ATx^T)[iy][ix], through columns() along y;
+// and the accumulator reads output pixel (y, x) from its tile, plus the bias.
+// The transforms are written per position with their constant coefficients,
+// zeros dropped, selected by mux on the position, which the schedule unrolls
+// so each position keeps only its own sum. Everything is indexed logically,
+// so the stages hold whatever the strides of the input and output buffers.
+#include <cmath>
+
+#include "codegen/Lowering.h"
+#include "ir/Epilogue.h"
+#include "ir/Geometry.h"
+#include "ir/Winograd.h"
+
+namespace atrous::codegen {
+
+using Halide::Expr;
+using Halide::Func;
+using Halide::Var;
+
+namespace {
+
+// sum_l coefficient[l] * term(l), exact constants, zero coefficients skipped.
+template <typename Term> Expr combination(const std::vector<double> &coefficients, Term term) {
+  Expr sum;
+  for (size_t l = 0; l < coefficients.size(); ++l) {
+    const double c = coefficients[l];
+    if (c == 0.0) continue;
+    Expr t = term(static_cast<int>(l));
+    if (c != 1.0 && c != -1.0) t = t * static_cast<float>(std::abs(c));
+    sum = !sum.defined() ? (c < 0 ? -t : t) : (c < 0 ? sum - t : sum + t);
+  }
+  return sum.defined() ? sum : Expr(0.0f);
+}
+
+std::vector<double> row(const std::vector<double> &matrix, int cols, int r) {
+  return {matrix.begin() + r * cols, matrix.begin() + (r + 1) * cols};
+}
+
+// One axis of the tiling, as Halide index arithmetic.
+struct Axis {
+  WinogradAxis a;
+  int pad = 0;
+
+  // The residue and tile-within-residue of tile index `tile`.
+  std::pair<Expr, Expr> split(const Expr &tile) const {
+    const int hi = static_cast<int>(a.tilesHigh), lo = static_cast<int>(a.tilesLow);
+    if (hi == lo || lo == 0) return {tile / hi, tile % hi};
+    const int highTiles = static_cast<int>(a.residuesHigh) * hi;
+    Expr rest = tile - highTiles;
+    Expr isHigh = tile < highTiles;
+    return {Halide::select(isHigh, tile / hi, static_cast<int>(a.residuesHigh) + rest / lo),
+            Halide::select(isHigh, tile % hi, rest % lo)};
+  }
+  // Input position of patch element `element` of tile `tile`.
+  Expr inputAt(const Expr &tile, int element) const {
+    auto [r, t] = split(tile);
+    const int m = static_cast<int>(a.m), d = static_cast<int>(a.dilation);
+    return (t * m + element) * d + r - pad;
+  }
+  // The tile holding output position `pos`, and pos's element in it.
+  std::pair<Expr, Expr> tileOf(const Expr &pos) const {
+    const int m = static_cast<int>(a.m), d = static_cast<int>(a.dilation);
+    const int hi = static_cast<int>(a.tilesHigh), lo = static_cast<int>(a.tilesLow);
+    Expr r = pos % d, q = pos / d;
+    Expr t = q / m;
+    Expr tile = hi == lo ? r * hi + t
+                         : Halide::select(r < static_cast<int>(a.residuesHigh), r * hi + t,
+                                          static_cast<int>(a.residuesHigh) * hi +
+                                              (r - static_cast<int>(a.residuesHigh)) * lo + t);
+    return {tile, q % m};
+  }
+};
+
+} // namespace
+
+LoweredNode lowerWinograd(const Node &node, const NodeOperands &ops) {
+  const LoweredValue &x = ops.inputs[0];
+  const WindowGeometry g = windowGeometry(node, x.type.shape);
+  const std::vector<int64_t> tile = node.attrs.getInts("tile");
+  const WinogradTransform &ty = winogradTransform(tile[0]), &tx = winogradTransform(tile.back());
+  const Axis ay{winogradAxis(g.out[0], g.dilation[0], ty.m), static_cast<int>(g.padBegin[0])};
+  const Axis ax{winogradAxis(g.out[1], g.dilation[1], tx.m), static_cast<int>(g.padBegin[1])};
+  const TensorType accType = accumulatorType(node);
+  const int tilesY = static_cast<int>(ay.a.tiles()), tilesX = static_cast<int>(ax.a.tiles());
+  const std::string name = funcName(node);
+
+  WinogradStages s;
+  s.channels = static_cast<int>(x.dim(1));
+  s.outChannels = static_cast<int>(accType.shape[1]);
+  s.tiles = static_cast<int>(x.dim(0)) * tilesY * tilesX;
+
+  Var c("c"), k("k"), o("o"), j("j"), xi("xi"), nu("nu"), iy("iy"), ix("ix");
+  const LoweredValue padded = withConstantExterior(x, 0.0f);
+  const Expr n = k / (tilesY * tilesX), tileRow = k / tilesX % tilesY, tileCol = k % tilesX;
+  s.rows = Func(name + "_wino_rows");
+  std::vector<Expr> rowSums;
+  for (int p = 0; p < ty.alpha; ++p)
+    rowSums.push_back(combination(row(ty.bt, ty.alpha, p), [&](int i) {
+      return padded.at({n, c, ay.inputAt(tileRow, i),
+                        ax.inputAt(tileCol, 0) + j * static_cast<int>(ax.a.dilation)});
+    }));
+  s.rows(c, k, j, xi) = Halide::mux(xi, rowSums);
+
+  s.input = Func(name + "_wino_input");
+  std::vector<Expr> inputSums;
+  for (int p = 0; p < tx.alpha; ++p)
+    inputSums.push_back(
+        combination(row(tx.bt, tx.alpha, p), [&](int l) { return s.rows(c, k, l, xi); }));
+  s.input(c, k, nu, xi) = Halide::mux(nu, inputSums);
+
+  const LoweredValue &u = ops.param("weight");
+  Halide::RDom r(0, s.channels, "rc");
+  s.product = Func(name + "_wino_product");
+  s.product(o, k, nu, xi) = 0.0f;
+  // U is stored in blocks of output channels (ir/Winograd.h).
+  s.product(o, k, nu, xi) +=
+      u.at({xi, nu, o / kWinogradOutBlock, r, o % kWinogradOutBlock}) * s.input(r, k, nu, xi);
+  s.block = Func(name + "_wino_block");
+  s.block(o, k, nu, xi) = s.product(o, k, nu, xi);
+
+  s.columns = Func(name + "_wino_columns");
+  std::vector<Expr> columnSums;
+  for (int p = 0; p < ty.m; ++p)
+    columnSums.push_back(
+        combination(row(ty.at, ty.alpha, p), [&](int l) { return s.block(o, k, nu, l); }));
+  s.columns(o, k, nu, iy) = Halide::mux(iy, columnSums);
+
+  s.output = Func(name + "_wino_output");
+  std::vector<Expr> outputSums;
+  for (int p = 0; p < tx.m; ++p)
+    outputSums.push_back(
+        combination(row(tx.at, tx.alpha, p), [&](int l) { return s.columns(o, k, l, iy); }));
+  s.output(o, k, ix, iy) = Halide::mux(ix, outputSums);
+
+  std::vector<Expr> out = logicalArgs(4); // n, c, y, x
+  auto [rowTile, rowElement] = ay.tileOf(out[2]);
+  auto [colTile, colElement] = ax.tileOf(out[3]);
+  Expr bias = ops.hasParam("bias") ? ops.param("bias").at({out[1]}) : Expr(0.0f);
+  Func acc(name);
+  defineLogical(acc, 4,
+                bias + s.output(out[1], (out[0] * tilesY + rowTile) * tilesX + colTile, colElement,
+                                rowElement));
+  return {lowerEpilogue(node, acc, ops), {}, acc, Halide::Func(), s};
+}
+
+} // namespace atrous::codegen

@@ -1,0 +1,166 @@
+// Schedules of winograd_conv2d (LowerWinograd.cpp for the stages).
+//
+// CPU: the work is the products over input channels, one GEMM per transform
+// position, so they get a GEMM schedule: a register tile of one block of 32
+// output channels of the stored kernel (ir/Winograd.h) in `vectors` vectors
+// times `tileRows` tiles (three quarters of the vector registers as
+// accumulators; each U vector loaded feeds tileRows FMAs, each broadcast V
+// element `vectors`), input channels innermost, so each channel step reads
+// the next row of the kernel block. Tiles go in blocks, in parallel: a
+// block's transformed input and its products live in the cache while the
+// block's output tiles are made from them.
+// Transforms are vectorized over channels with their positions unrolled, so
+// each position's sum has its own constant coefficients. The output tiles
+// are stored once; the group's output reads each pixel from its tile.
+//
+// GPU: one thread per transformed element, per product (its channel sum in
+// a register), per output tile element, and per output pixel.
+#include "codegen/ScheduleWinograd.h"
+
+#include <algorithm>
+
+#include "codegen/Target.h"
+#include "ir/Winograd.h"
+
+namespace atrous::codegen {
+
+using Halide::Func;
+using Halide::Var;
+
+namespace {
+
+int fit(int factor, int extent) {
+  return std::max(1, std::min(factor, extent));
+}
+
+// Whether the output buffer stores x innermost (the planar NCHW layout);
+// otherwise its channels are innermost. Unconstrained strides count as planar.
+bool xInnermost(Func out) {
+  Halide::Expr stride = out.output_buffer().parameter().stride_constraint(0);
+  const int64_t *s = stride.defined() ? Halide::Internal::as_const_int(stride) : nullptr;
+  return s == nullptr || *s == 1;
+}
+
+void scheduleCpu(const TensorType &type, const LoweredNode &value, Func out,
+                 const Halide::Target &t) {
+  const WinogradStages &s = value.winograd;
+  const int vec = t.natural_vector_size(Halide::Float(32));
+  const int registers =
+      t.arch == Halide::Target::ARM || t.has_feature(Halide::Target::AVX512) ? 32 : 16;
+  Var c("c"), k("k"), o("o"), j("j"), xi("xi"), nu("nu"), iy("iy"), ix("ix");
+  Var kb("kb"), ki("ki"), oo("oo"), oi("oi"), co("co"), ci("ci"), bo("bo"), bi("bi");
+
+  // The register tile of the products: one block of output channels of the
+  // stored kernel (so each channel step reads the next kernel row of the
+  // block) times tileRows tiles. Blocks past `out` read the kernel's zero
+  // padding.
+  const int lanes = std::min(vec, kWinogradOutBlock);
+  const int vectors = kWinogradOutBlock / lanes;
+  const int tileRows = fit(std::max(1, registers * 3 / 4 / vectors), s.tiles);
+  // Tiles go in blocks of one register tile: measured against blocks of 2, 4
+  // and 8 register tiles, the smallest is fastest, as the blocked kernel
+  // streams in order from the L3 anyway, while a block's transformed input
+  // and products, (C + out) * tileRows * alpha^2 floats, stay in the L2.
+  const int block = tileRows;
+
+  // The output transform, vectorized over the channels there are.
+  const int outLanes = fit(vec, s.outChannels);
+  Func output = s.output;
+  output.compute_root()
+      .split(k, kb, ki, block)
+      .split(o, oo, oi, outLanes)
+      .reorder(oi, ix, iy, oo, ki, kb)
+      .vectorize(oi)
+      .unroll(ix)
+      .unroll(iy)
+      .parallel(kb);
+  Func columns = s.columns;
+  columns.compute_at(output, oo).reorder(o, nu, iy, k).vectorize(o, outLanes).unroll(nu).unroll(iy);
+
+  Func products = s.block;
+  products.compute_at(output, kb)
+      .split(o, bo, bi, kWinogradOutBlock, Halide::TailStrategy::RoundUp)
+      .reorder(bi, k, bo, nu, xi)
+      .vectorize(bi, lanes)
+      .unroll(bi)
+      .unroll(k);
+  Func product = s.product;
+  product.compute_at(products, bo).vectorize(o, lanes).unroll(o).unroll(k);
+  product.update()
+      .reorder(o, k, product.rvars(0)[0], nu, xi)
+      .vectorize(o, lanes)
+      .unroll(o)
+      .unroll(k);
+
+  const int channelLanes = fit(vec, s.channels);
+  Func input = s.input;
+  input.compute_at(output, kb)
+      .split(c, co, ci, channelLanes)
+      .reorder(ci, nu, xi, co, k)
+      .vectorize(ci)
+      .unroll(nu)
+      .unroll(xi);
+  Func rows = s.rows;
+  rows.compute_at(input, co).reorder(c, j, xi, k).vectorize(c, channelLanes).unroll(j).unroll(xi);
+
+  // The output reads its pixels from the stored tiles.
+  std::vector<Var> v = halideVars(4);
+  if (xInnermost(out)) {
+    out.vectorize(v[0], fit(vec, static_cast<int>(type.shape[3]))).parallel(v[2]);
+  } else {
+    out.vectorize(v[2], fit(vec, static_cast<int>(type.shape[1]))).parallel(v[1]);
+  }
+  for (Func f : value.shared)
+    f.compute_root();
+}
+
+void scheduleGpu(const TensorType &type, const LoweredNode &value, Func out) {
+  const WinogradStages &s = value.winograd;
+  Var c("c"), k("k"), o("o"), j("j"), xi("xi"), nu("nu"), iy("iy"), ix("ix"), p("p");
+  Var bx("bx"), by("by"), tx("tx"), ty("ty");
+  const int wide = 16, high = 8;
+
+  Func input = s.input;
+  input.compute_root()
+      .reorder(nu, xi, c, k)
+      .unroll(nu)
+      .unroll(xi)
+      .gpu_tile(c, k, bx, by, tx, ty, fit(wide, s.channels), fit(high, s.tiles));
+  Func rows = s.rows;
+  rows.compute_at(input, tx).unroll(j).unroll(xi);
+
+  Func products = s.block;
+  products.compute_root()
+      .fuse(nu, xi, p)
+      .gpu_tile(o, k, bx, by, tx, ty, fit(wide, s.outChannels), fit(high, s.tiles))
+      .gpu_blocks(p);
+  Func product = s.product;
+  product.compute_at(products, tx);
+
+  Func output = s.output;
+  output.compute_root()
+      .reorder(ix, iy, o, k)
+      .unroll(ix)
+      .unroll(iy)
+      .gpu_tile(o, k, bx, by, tx, ty, fit(wide, s.outChannels), fit(high, s.tiles));
+  Func columns = s.columns;
+  columns.compute_at(output, tx).unroll(nu).unroll(iy);
+
+  std::vector<Var> v = halideVars(4);
+  out.gpu_tile(v[0], v[1], bx, by, tx, ty, fit(wide, static_cast<int>(type.shape[3])),
+               fit(high, static_cast<int>(type.shape[2])));
+  for (Func f : value.shared)
+    f.compute_root();
+}
+
+} // namespace
+
+void scheduleWinograd(const TensorType &outputType, const LoweredNode &value, Func out,
+                      const Halide::Target &target) {
+  if (isGpuTarget(target))
+    scheduleGpu(outputType, value, out);
+  else
+    scheduleCpu(outputType, value, out, target);
+}
+
+} // namespace atrous::codegen

@@ -1,0 +1,71 @@
+// The Winograd minimal-filtering transforms F(m, 3) (Lavin and Gray, "Fast
+// Algorithms for Convolutional Neural Networks", 2016): m outputs of a 3-tap
+// correlation from an input tile of alpha = m + 2 elements with alpha
+// multiplies, y = AT [(G g) . (BT d)]. In 2-D the transforms apply per axis,
+// so an m_y x m_x output tile costs alpha_y * alpha_x multiplies per channel
+// pair instead of 9 * m_y * m_x. The matrices are built here, once, from
+// their interpolation points (Toom-Cook), for the pass that transforms
+// weights, the reference interpreter and code generation alike; docs/ops.md
+// (winograd_conv2d) states the same construction.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace atrous {
+
+struct WinogradTransform {
+  int m = 0;     // output tile extent
+  int alpha = 0; // input tile extent, m + 2
+  // The finite interpolation points p_0 .. p_{alpha-2}; the last point is
+  // infinity. Chosen per m for f32 accuracy (see winogradTransform).
+  std::vector<double> points;
+  // Row-major: at is m x alpha, g is alpha x 3, bt is alpha x alpha.
+  std::vector<double> at, g, bt;
+
+  double AT(int i, int j) const { return at[static_cast<size_t>(i * alpha + j)]; }
+  double G(int j, int k) const { return g[static_cast<size_t>(j * 3 + k)]; }
+  double BT(int i, int j) const { return bt[static_cast<size_t>(i * alpha + j)]; }
+};
+
+// The transformed kernel is stored in blocks of this many output channels,
+// each block [C, 32] contiguous (the last one padded with zeros), so that the
+// products over input channels read their kernel panel as one sequential
+// stream: with out innermost instead, each channel step of a 32-channel
+// register tile would start a new cache line a row of `out` floats away,
+// which measured twice as slow. 32 is the widest register tile of output
+// channels the CPU schedules use (two AVX-512 vectors); narrower targets
+// split a block into more vectors.
+inline constexpr int kWinogradOutBlock = 32;
+
+// The output tile extents winograd_conv2d supports.
+inline constexpr int kMinWinogradTile = 2;
+inline constexpr int kMaxWinogradTile = 4;
+inline bool isWinogradTile(int64_t m) {
+  return m >= kMinWinogradTile && m <= kMaxWinogradTile;
+}
+
+// F(m, 3) for m in [kMinWinogradTile, kMaxWinogradTile]; throws
+// atrous::Error for any other m.
+const WinogradTransform &winogradTransform(int64_t m);
+
+// How one output axis of extent `extent` splits into tiles on the dilated
+// grid of `dilation`: output o = q * dilation + r belongs to residue r, whose
+// q's are cut into tiles of m. Residues r < residuesHigh hold one q more
+// than the others, so they may need one tile more. Tiles are numbered
+// residue by residue, tile index within the residue fastest.
+struct WinogradAxis {
+  int64_t m = 0, dilation = 1;
+  int64_t residuesHigh = 0;            // residues with ceil(extent / dilation) q's
+  int64_t tilesHigh = 0, tilesLow = 0; // tiles per residue below / from residuesHigh
+  int64_t tiles() const { return residuesHigh * tilesHigh + (dilation - residuesHigh) * tilesLow; }
+};
+WinogradAxis winogradAxis(int64_t extent, int64_t dilation, int64_t m);
+
+// U = Gy g Gx^T of one 3x3 kernel g (row-major, [ky][kx]) in double:
+// alpha_y x alpha_x, row-major.
+std::vector<double> transformKernel(const WinogradTransform &y, const WinogradTransform &x,
+                                    const double *g);
+
+} // namespace atrous

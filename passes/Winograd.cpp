@@ -1,0 +1,215 @@
+// winograd: rewrites conv2d nodes with a 3x3 kernel, stride 1 and groups 1
+// into winograd_conv2d (docs/ops.md) when that is estimated to be faster.
+// The node keeps its name, inputs, dilation, padding, bias and epilogue; its
+// weight [out, C, 3, 3] is replaced by U = Gy g Gx^T laid out in blocks of
+// output channels, [alpha_y, alpha_x, out / 32, C, 32] (ir/Winograd.h),
+// computed in double and rounded to f32 once.
+// Without weights only the graph is rewritten.
+//
+// The cost model (parameters in WinogradCostModel), per image, in FLOPs at
+// peak. The direct conv performs the multiply-adds of its real taps only:
+//   direct = 2 * C * out * Py * Px / directEfficiency,
+// Pd being the (output, tap) pairs of axis d that read the input, not the
+// padding (as FlopCount counts them). Winograd computes on the dilated grid:
+// with Td(m) tiles on axis d (ir/Winograd.h, WinogradAxis: a residue whose
+// q's do not fill its last tile still pays for all of it), T = Ty * Tx, and
+// alpha = m + 2,
+//   gemm      = 2 * T * alpha_y * alpha_x * C * out / gemmEfficiency
+//   transform = T * (C * alpha_y alpha_x (alpha_y + alpha_x)             input
+//                    + out * alpha_x m_y (alpha_y + m_x)) / transformEff. output
+//   memory    = 4 bytes * T * 2 (C alpha_y alpha_x + out m_y m_x) * flopsPerByte
+//   weights   = 4 bytes * alpha_y alpha_x C out * flopsPerByte
+// (separable transforms, every coefficient counted as a multiply-add; the
+// transformed input and output tiles written once and read once; the
+// kernel read once, which the direct conv pays too, for 9 taps). So per
+// output pixel the product costs C * out * alpha_y alpha_x / (m_y m_x) against
+// the direct 9 C * out, and the transforms and tile traffic grow with C + out
+// only. So few channels make the transforms dominate; maps of a few tiles
+// make the transformed kernel's traffic dominate; small maps and large rates
+// make tiles run past the outputs (rate 24 on 65 pixels leaves 17 residues
+// with 3 q's and 7 with 2) while the direct conv skips many padding taps.
+// Each axis' tile is chosen from 2 to maxTile; Winograd is used when
+// direct >= minSpeedup * (gemm + transform + memory + weights) for the
+// cheapest tile pair, and among pairs within accuracyTieBreak of the
+// cheapest the smallest tiles win, since rounding grows with m.
+#include "passes/Winograd.h"
+
+#include <algorithm>
+
+#include "ir/Epilogue.h"
+#include "ir/Error.h"
+#include "ir/Winograd.h"
+#include "passes/Rewriter.h"
+
+namespace atrous {
+
+namespace {
+
+// Pairs (output o, tap t) of one axis of a 3-tap stride-1 window whose input
+// position o - padBegin + t * dilation lies in [0, in).
+int64_t realTaps(const WindowGeometry &g, int d) {
+  int64_t pairs = 0;
+  for (int64_t t = 0; t < 3; ++t) {
+    const int64_t shift = t * g.dilation[d] - g.padBegin[d];
+    const int64_t first = std::max<int64_t>(0, -shift);
+    const int64_t last = std::min<int64_t>(g.out[d] - 1, g.in[d] - 1 - shift);
+    pairs += std::max<int64_t>(0, last - first + 1);
+  }
+  return pairs;
+}
+
+// Reading a kernel of `taps` positions once per image: what makes a
+// transformed kernel (alpha_y * alpha_x positions against 9) too dear for a
+// map of a few tiles.
+double weightTraffic(double taps, double channels, double outChannels,
+                     const WinogradCostModel &model) {
+  return 4.0 * taps * channels * outChannels * model.flopsPerByte;
+}
+
+double winogradCost(const WindowGeometry &g, int64_t my, int64_t mx, double channels,
+                    double outChannels, const WinogradCostModel &model) {
+  const double ay = double(my + 2), ax = double(mx + 2);
+  const double tiles = double(winogradAxis(g.out[0], g.dilation[0], my).tiles()) *
+                       double(winogradAxis(g.out[1], g.dilation[1], mx).tiles());
+  const double gemm = 2.0 * tiles * ay * ax * channels * outChannels / model.gemmEfficiency;
+  const double transform =
+      tiles * (channels * ay * ax * (ay + ax) + outChannels * ax * double(my) * (ay + double(mx))) /
+      model.transformEfficiency;
+  const double memory =
+      4.0 * tiles * 2.0 * (channels * ay * ax + outChannels * double(my * mx)) * model.flopsPerByte;
+  return gemm + transform + memory + weightTraffic(ay * ax, channels, outChannels, model);
+}
+
+bool isCandidate(const Node &node) {
+  if (node.op != OpKind::Conv2d || node.attrs.getInt("groups") != 1) return false;
+  std::vector<int64_t> kernel = node.attrs.getInts("kernel");
+  std::vector<int64_t> stride = node.attrs.getInts("stride");
+  auto all = [](const std::vector<int64_t> &v, int64_t x) {
+    return std::all_of(v.begin(), v.end(), [x](int64_t e) { return e == x; });
+  };
+  return all(kernel, 3) && all(stride, 1);
+}
+
+class WinogradPass : public Pass {
+public:
+  explicit WinogradPass(WinogradCostModel model) : model_(model) {}
+
+  std::string name() const override { return "winograd"; }
+  std::string summary() const override {
+    return "compute 3x3 stride-1 convs by Winograd F(m x m, 3x3) where the cost model says so";
+  }
+
+  bool run(Graph &graph, Weights *weights) override {
+    Rewriter rw(graph);
+    bool changed = false;
+    for (size_t i = 0; i < graph.nodes.size(); ++i) {
+      const auto id = static_cast<ValueId>(i);
+      const Node &node = graph.nodes[i];
+      if (!isCandidate(node)) {
+        rw.copy(id);
+        continue;
+      }
+      const Shape &in = graph.type(node.inputs[0]).shape;
+      const TensorType acc = accumulatorType(node);
+      WinogradChoice choice =
+          chooseWinograd(windowGeometry(node, in), in[0], in[1], acc.shape[1], model_);
+      if (!choice.use) {
+        rw.copy(id);
+        continue;
+      }
+      if (weights) {
+        auto it = weights->find(node.name + ".weight");
+        if (it == weights->end())
+          throw Error("winograd: weight '" + node.name + ".weight' is missing");
+        it->second = winogradWeight(it->second, choice.tileY, choice.tileX);
+      }
+      Node w = winogradNodeFor(node, choice.tileY, choice.tileX);
+      for (ValueId &v : w.inputs)
+        v = rw.map(v);
+      rw.setMap(id, rw.add(std::move(w)));
+      changed = true;
+    }
+    if (changed) graph = rw.finish();
+    return changed;
+  }
+
+private:
+  WinogradCostModel model_;
+};
+
+} // namespace
+
+WinogradChoice chooseWinograd(const WindowGeometry &g, int64_t batch, int64_t inChannels,
+                              int64_t outChannels, const WinogradCostModel &model) {
+  WinogradChoice best;
+  const double c = double(inChannels), o = double(outChannels), n = double(batch);
+  best.directCost =
+      n * (2.0 * c * o * double(realTaps(g, 0)) * double(realTaps(g, 1)) / model.directEfficiency +
+           weightTraffic(9, c, o, model));
+  const int64_t maxTile = std::min<int64_t>(model.maxTile, kMaxWinogradTile);
+  if (maxTile < kMinWinogradTile) return best;
+  double cheapest = -1;
+  for (int64_t my = kMinWinogradTile; my <= maxTile; ++my)
+    for (int64_t mx = kMinWinogradTile; mx <= maxTile; ++mx) {
+      double cost = n * winogradCost(g, my, mx, c, o, model);
+      if (cheapest < 0 || cost < cheapest) cheapest = cost;
+    }
+  // The smallest tiles (by m_y + m_x, then cost) among the near-cheapest.
+  for (int64_t my = kMinWinogradTile; my <= maxTile; ++my)
+    for (int64_t mx = kMinWinogradTile; mx <= maxTile; ++mx) {
+      double cost = n * winogradCost(g, my, mx, c, o, model);
+      if (cost > cheapest * (1.0 + model.accuracyTieBreak)) continue;
+      bool better = best.tileY == 0 || my + mx < best.tileY + best.tileX ||
+                    (my + mx == best.tileY + best.tileX && cost < best.winogradCost);
+      if (!better) continue;
+      best.tileY = my;
+      best.tileX = mx;
+      best.winogradCost = cost;
+    }
+  best.use = best.directCost >= model.minSpeedup * best.winogradCost;
+  return best;
+}
+
+Node winogradNodeFor(const Node &conv, int64_t tileY, int64_t tileX) {
+  if (!isCandidate(conv))
+    throw Error("winograd: node '" + conv.name + "' is not a 3x3 stride-1 ungrouped conv2d");
+  Node w;
+  w.name = conv.name;
+  w.op = OpKind::WinogradConv2d;
+  w.inputs = conv.inputs;
+  w.loc = conv.loc;
+  w.attrs.set("out", conv.attrs.getInt("out"));
+  w.attrs.set("tile",
+              tileY == tileX ? std::vector<int64_t>{tileY} : std::vector<int64_t>{tileY, tileX});
+  for (const char *copied : {"dilation", "pad", "bias", "act", "alpha"})
+    w.attrs.set(copied, conv.attrs.get(copied));
+  return w;
+}
+
+Tensor winogradWeight(const Tensor &convWeight, int64_t tileY, int64_t tileX) {
+  const Shape &shape = convWeight.shape();
+  if (shape.size() != 4 || shape[2] != 3 || shape[3] != 3)
+    throw Error("winograd: a conv weight must be [out, C, 3, 3], got " + shapeStr(shape));
+  const WinogradTransform &ty = winogradTransform(tileY), &tx = winogradTransform(tileX);
+  const int64_t out = shape[0], channels = shape[1], block = kWinogradOutBlock;
+  const int64_t blocks = (out + block - 1) / block;
+  Tensor u(DType::F32, {ty.alpha, tx.alpha, blocks, channels, block});
+  double g[9];
+  for (int64_t o = 0; o < out; ++o)
+    for (int64_t c = 0; c < channels; ++c) {
+      for (int k = 0; k < 9; ++k)
+        g[k] = convWeight.f32()[(o * channels + c) * 9 + k];
+      std::vector<double> t = transformKernel(ty, tx, g);
+      for (int i = 0; i < ty.alpha; ++i)
+        for (int j = 0; j < tx.alpha; ++j)
+          u.f32()[(((i * tx.alpha + j) * blocks + o / block) * channels + c) * block + o % block] =
+              static_cast<float>(t[static_cast<size_t>(i * tx.alpha + j)]);
+    }
+  return u;
+}
+
+std::unique_ptr<Pass> createWinogradPass(WinogradCostModel model) {
+  return std::make_unique<WinogradPass>(model);
+}
+
+} // namespace atrous

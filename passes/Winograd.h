@@ -1,0 +1,68 @@
+// winograd: a 3x3, stride-1, ungrouped conv2d (any dilation, padding and
+// fused epilogue) becomes a winograd_conv2d, whose kernel is transformed at
+// compile time, when the cost model below says Winograd's F(m_y x m_x, 3x3)
+// on the dilated grid beats the direct conv. See Winograd.cpp for the model.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+#include "ir/Geometry.h"
+#include "passes/Pass.h"
+
+namespace atrous {
+
+// The cost model's parameters: properties of the machine and of the two
+// implementations, not thresholds fitted to one layer. Costs are in FLOPs at
+// peak, so each kind of work is divided by the fraction of the peak it runs
+// at. Calibrated on one core here (256 channels, 65x65, rates 1 to 24, tiles
+// 2 to 4): the model's times are within 12% of the measured ones.
+struct WinogradCostModel {
+  // The batched products over input channels (one GEMM per transform
+  // position) run at this fraction of the FMA peak.
+  double gemmEfficiency = 0.75;
+  // A direct conv that skips the taps in the padding, at its best: oneDNN's
+  // reaches 0.87 to 0.91 of one core's peak on these layers at every rate.
+  double directEfficiency = 0.9;
+  // The input and output transforms: adds and multiplies by small constants
+  // over gathered elements, far from FMA-bound.
+  double transformEfficiency = 0.25;
+  // Peak FLOP/s over memory bandwidth (232 GFLOP/s and 45 GB/s here): what
+  // moving a byte costs, for the transformed tiles that leave the cache.
+  double flopsPerByte = 5.0;
+  // Winograd must be estimated this much faster: the model's error, so that a
+  // rewrite it chooses is a measured gain.
+  double minSpeedup = 1.15;
+  // Largest tile per axis: rounding grows with the tile. In f32, F(4x4, 3x3)
+  // errs about 7x more than F(2x2, 3x3) (CodegenWinogradTest), its worst-case
+  // bound 14x more (PassWinogradTest); larger tiles need fractional points
+  // whose transforms amplify rounding much further.
+  int64_t maxTile = 4;
+  // Tiles whose cost is within this fraction of the cheapest are equally
+  // good; among them the smallest (most accurate) wins.
+  double accuracyTieBreak = 0.05;
+};
+
+// What the model decided for one conv.
+struct WinogradChoice {
+  bool use = false;
+  int64_t tileY = 0, tileX = 0;
+  double directCost = 0, winogradCost = 0; // FLOPs at peak, for the best tile
+};
+
+// The choice for a 3x3 stride-1 conv of `geometry` over `batch` images.
+WinogradChoice chooseWinograd(const WindowGeometry &geometry, int64_t batch, int64_t inChannels,
+                              int64_t outChannels, const WinogradCostModel &model);
+
+// The rewrite itself, for a chosen tile pair: the winograd_conv2d node that
+// computes `conv` (a 3x3, stride-1, groups-1 conv2d; same name, inputs,
+// dilation, padding, bias and epilogue), and its transformed weight
+// [alpha_y, alpha_x, ceil(out / 32), C, 32] from the conv's [out, C, 3, 3]
+// (U[xi][nu][c][o] at [xi, nu, o / 32, c, o % 32], zeros past out), computed in
+// double and rounded once. Throws atrous::Error when `conv` does not qualify.
+Node winogradNodeFor(const Node &conv, int64_t tileY, int64_t tileX);
+Tensor winogradWeight(const Tensor &convWeight, int64_t tileY, int64_t tileX);
+
+std::unique_ptr<Pass> createWinogradPass(WinogradCostModel model = {});
+
+} // namespace atrous

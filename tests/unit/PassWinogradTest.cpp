@@ -1,0 +1,311 @@
+// winograd, checked numerically and by its choices.
+//
+// Numerics: a conv2d and its winograd_conv2d rewrite run through the
+// reference interpreter on the same random weights and inputs, over
+// randomized shapes, dilations 1..5, padding forms, odd sizes, every tile
+// pair and every epilogue. The reference evaluates Winograd in double from
+// the f32 input and the f32 transformed kernel U, and the conv in double from
+// the f32 kernel g, so the difference comes from rounding U = Gy g Gx^T to f32
+// (relative error at most 2^-24 per element), carried through the transforms:
+//   |y_winograd - y_conv| <= 2^-24 * C * max|g| * max|x| * Ky * Kx,
+//   Km = max_i sum_xi |AT[i][xi]| * (sum_k |G[xi][k]|) * (sum_j |BT[xi][j]|),
+// since |U[xi][nu]| <= max|g| * rowsum|Gy| * rowsum|Gx| and the transformed
+// input |V[xi][nu]| <= max|x| * rowsum|BTy| * rowsum|BTx|. Km is 8 for
+// F(2, 3), 24.3 for F(3, 3) and 29.6 for F(4, 3) against 3 for the direct
+// sum over 3 taps: the larger tiles lose more precision. The epilogue maps
+// both sides through the same 1-Lipschitz functions (gated: 1.25), and each
+// side rounds its result to f32 once more, hence the bound used below:
+//   1.25 * that + 1e-6 * max(1, max |y|).
+// On realistic layers (64 channels) the measured error is far below the
+// bound; CodegenWinogradTest checks the f32 generated code on them against
+// the figures docs/ops.md states.
+//
+// Choices: where the cost model must not fire (stride 2, 5x5, groups,
+// depthwise, 1x1, few channels, tiny maps), what it picks on the layers of
+// issue 5, and the rewrite without weights.
+#include <algorithm>
+#include <cmath>
+#include <random>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "frontend/Parser.h"
+#include "frontend/WeightSource.h"
+#include "ir/Epilogue.h"
+#include "ir/Error.h"
+#include "ir/Geometry.h"
+#include "ir/Printer.h"
+#include "ir/Verifier.h"
+#include "ir/Winograd.h"
+#include "passes/Winograd.h"
+#include "reference/Interpreter.h"
+
+#include "IrTestUtil.h"
+#include "PassTestUtil.h"
+
+using namespace atrous;
+using namespace atrous::pass_test;
+using atrous::test::AttrList;
+using atrous::test::makeNode;
+
+namespace {
+
+using Ints = std::vector<int64_t>;
+
+double amplification(const WinogradTransform &t) {
+  double worst = 0;
+  for (int i = 0; i < t.m; ++i) {
+    double sum = 0;
+    for (int xi = 0; xi < t.alpha; ++xi) {
+      double g = 0, b = 0;
+      for (int k = 0; k < 3; ++k)
+        g += std::fabs(t.G(xi, k));
+      for (int j = 0; j < t.alpha; ++j)
+        b += std::fabs(t.BT(xi, j));
+      sum += std::fabs(t.AT(i, xi)) * g * b;
+    }
+    worst = std::max(worst, sum);
+  }
+  return worst;
+}
+
+float maxAbs(const Tensor &t) {
+  float m = 0;
+  for (int64_t i = 0; i < t.numel(); ++i)
+    m = std::max(m, std::fabs(t.f32()[i]));
+  return m;
+}
+
+// Deterministic draws (the standard distributions differ between libraries).
+class Draw {
+public:
+  explicit Draw(uint64_t seed) : rng_(seed) {}
+  int64_t range(int64_t lo, int64_t hi) {
+    return lo + static_cast<int64_t>(rng_() % static_cast<uint64_t>(hi - lo + 1));
+  }
+  bool coin() { return range(0, 1) == 1; }
+
+private:
+  std::mt19937_64 rng_;
+};
+
+// A model of one conv2d (with its epilogue) over input x and, when asked, a
+// residual input; ok is false when shape inference rejects the draw.
+struct ConvModel {
+  Graph graph;
+  ValueId conv = -1;
+  bool ok = false;
+};
+
+ConvModel convModel(const Shape &in, int64_t out, const AttrList &attrs, bool residual) {
+  ConvModel m;
+  m.graph.name = "winograd_case";
+  ValueId x = m.graph.addInput("x", {DType::F32, in});
+  Node conv = makeNode("c", OpKind::Conv2d, {x}, attrs);
+  conv.attrs.set("out", out);
+  conv.attrs.set("kernel", int64_t{3});
+  try {
+    if (residual) {
+      // The residual has the accumulator's shape, or broadcasts over space.
+      Graph probe = m.graph;
+      Node plain = conv;
+      plain.attrs.set("act", std::string("none"));
+      TensorType acc = probe.type(probe.addNode(plain));
+      Shape r = acc.shape;
+      if (out % 2 == 1) r[2] = r[3] = 1;
+      conv.inputs.push_back(m.graph.addInput("r", {DType::F32, r}));
+    }
+    m.conv = m.graph.addNode(conv);
+  } catch (const Error &) {
+    return m;
+  }
+  m.graph.outputs = {m.conv};
+  m.ok = true;
+  return m;
+}
+
+// The conv rewritten with the given tiles (the pass's own rewrite, tiles
+// forced), its weights transformed.
+Rewritten forceWinograd(const ConvModel &m, const Weights &weights, int64_t ty, int64_t tx) {
+  Rewritten r{m.graph, weights, true};
+  Node w = winogradNodeFor(m.graph.node(m.conv), ty, tx);
+  w.type = m.graph.node(m.conv).type;
+  r.graph.nodes[static_cast<size_t>(m.conv)] = w;
+  verify(r.graph);
+  r.weights.at("c.weight") = winogradWeight(weights.at("c.weight"), ty, tx);
+  checkWeights(r.graph, r.weights);
+  return r;
+}
+
+AttrValue drawPad(Draw &d, const Ints &dilation) {
+  switch (d.range(0, 4)) {
+  case 0:
+    return d.range(0, 2 * std::max(dilation[0], dilation[1]));
+  case 1:
+    return Ints{d.range(0, 2 * dilation[0]), d.range(0, 2 * dilation[1])};
+  case 2:
+    return Ints{d.range(0, 2 * dilation[0]), d.range(0, 2 * dilation[1]),
+                d.range(0, 2 * dilation[0]), d.range(0, 2 * dilation[1])};
+  case 3:
+    return std::string("same");
+  default:
+    return std::string("valid");
+  }
+}
+
+TEST(PassWinograd, MatchesTheConvWithinTheRoundingBound) {
+  const char *acts[] = {"none", "relu", "relu6", "leaky_relu", "sigmoid", "tanh", "gated"};
+  Draw d(20240917);
+  int made = 0;
+  for (int attempt = 0; made < 60 && attempt < 1000; ++attempt) {
+    const Ints dilation = {d.range(1, 5), d.range(1, 5)};
+    const Shape in = {d.range(1, 2), d.range(1, 12), d.range(3, 23), d.range(3, 23)};
+    const std::string act = acts[d.range(0, 6)];
+    const int64_t out = act == "gated" ? 2 * d.range(1, 6) : d.range(1, 12);
+    AttrList attrs = {
+        {"dilation", dilation}, {"pad", drawPad(d, dilation)}, {"bias", d.coin()}, {"act", act}};
+    if (act == "leaky_relu") attrs.push_back({"alpha", 0.2});
+    const bool residual = d.coin();
+    const int64_t ty = d.range(2, 4), tx = d.range(2, 4);
+    ConvModel m = convModel(in, out, attrs, residual);
+    if (!m.ok) continue;
+    ++made;
+    const uint64_t seed = static_cast<uint64_t>(made);
+    SCOPED_TRACE("case " + std::to_string(made) + ": " + printGraph(m.graph) + "tile " +
+                 std::to_string(ty) + "x" + std::to_string(tx));
+    Weights weights = randomWeights(m.graph, seed);
+    Rewritten w = forceWinograd(m, weights, ty, tx);
+    std::vector<Tensor> inputs = randomInputs(m.graph, seed);
+    Tensor want = runReference(m.graph, weights, inputs)[0];
+    Tensor got = runReference(w.graph, w.weights, inputs)[0];
+    ASSERT_EQ(got.type(), want.type());
+    const double bound = 1.25 * std::ldexp(1.0, -24) * double(in[1]) *
+                             maxAbs(weights.at("c.weight")) * maxAbs(inputs[0]) *
+                             amplification(winogradTransform(ty)) *
+                             amplification(winogradTransform(tx)) +
+                         1e-6 * std::max(1.0f, maxAbs(want));
+    double worst = 0;
+    for (int64_t i = 0; i < want.numel(); ++i)
+      worst = std::max(worst, std::fabs(double(got.f32()[i]) - want.f32()[i]));
+    EXPECT_LE(worst, bound);
+  }
+  EXPECT_EQ(made, 60);
+}
+
+WinogradChoice choose(const Shape &in, int64_t out, int64_t dilation, int64_t pad,
+                      const WinogradCostModel &model = {}) {
+  ConvModel m = convModel(in, out, {{"dilation", Ints{dilation}}, {"pad", Ints{pad}}}, false);
+  EXPECT_TRUE(m.ok);
+  return chooseWinograd(windowGeometry(m.graph.node(m.conv), in), in[0], in[1], out, model);
+}
+
+// The layers of issue 5 (256 -> 256, 65x65): dense and moderately dilated
+// convs go to F(4x4); at rate 12 the q's of a residue (5 or 6) fill tiles of
+// 3 exactly; at rate 24 on 65 pixels a third of the taps read padding, which
+// the direct conv skips and Winograd cannot, so it stays direct.
+TEST(PassWinograd, ChoosesByCostOnTheIssueLayers) {
+  struct Expect {
+    int64_t dilation;
+    bool use;
+    int64_t tile;
+  } cases[] = {{1, true, 4}, {2, true, 4}, {6, true, 4}, {12, true, 3}, {24, false, 0}};
+  for (const Expect &e : cases) {
+    SCOPED_TRACE("dilation " + std::to_string(e.dilation));
+    WinogradChoice c = choose({1, 256, 65, 65}, 256, e.dilation, e.dilation);
+    EXPECT_EQ(c.use, e.use) << "direct " << c.directCost << ", winograd " << c.winogradCost;
+    if (e.use) {
+      EXPECT_EQ(c.tileY, e.tile);
+      EXPECT_EQ(c.tileX, e.tile);
+    }
+  }
+  // Axes choose their tiles apart: 129 pixels at rate 12 fill tiles of 4.
+  WinogradChoice mixed = choose({1, 256, 65, 129}, 256, 12, 12);
+  EXPECT_TRUE(mixed.use);
+  EXPECT_EQ(mixed.tileY, 3);
+  EXPECT_EQ(mixed.tileX, 4);
+  // The accuracy cap holds whatever the cost.
+  WinogradCostModel small;
+  small.maxTile = 2;
+  WinogradChoice capped = choose({1, 256, 65, 65}, 256, 1, 1, small);
+  EXPECT_TRUE(capped.use);
+  EXPECT_EQ(capped.tileY, 2);
+  EXPECT_EQ(capped.tileX, 2);
+}
+
+TEST(PassWinograd, FewChannelsAndTinyMapsStayDirect) {
+  EXPECT_FALSE(choose({1, 4, 65, 65}, 4, 1, 1).use);
+  EXPECT_FALSE(choose({1, 3, 65, 65}, 64, 1, 1).use);
+  EXPECT_FALSE(choose({1, 256, 3, 3}, 256, 1, 1).use);
+  EXPECT_FALSE(choose({1, 256, 9, 9}, 256, 6, 6).use);
+}
+
+TEST(PassWinograd, LeavesOtherConvsAlone) {
+  const char *text = R"(
+    input x : f32[1, 128, 33, 33]
+    a = conv2d(x, out=128, kernel=3, stride=2, pad=1)
+    b = conv2d(x, out=128, kernel=5, pad=2)
+    c = conv2d(x, out=128, kernel=3, pad=1, groups=2)
+    d = conv2d(x, out=128, kernel=3, pad=1, groups=128)
+    e = conv2d(x, out=128, kernel=1)
+    f = conv2d(x, out=128, kernel=[3, 1], pad=[1, 0])
+    g = conv2d(x, out=4, kernel=3, pad=1)
+    output y = concat(a, resize(b, like=a), resize(c, like=a), resize(d, like=a), resize(e, like=a), resize(f, like=a), resize(g, like=a))
+  )";
+  Graph g = parseModel(text);
+  Rewritten r = applyPass(*createWinogradPass(), g, randomWeights(g, 1));
+  EXPECT_FALSE(r.changed) << printGraph(r.graph);
+  EXPECT_EQ(r.graph, g);
+}
+
+// The pass as the pipeline runs it: it fires on some convs, keeps names,
+// inputs and epilogues, transforms exactly the weights it rewrites, and the
+// model computes what it did.
+TEST(PassWinograd, RewritesAModelAndKeepsItsOutputs) {
+  const char *text = R"(
+    input x : f32[1, 64, 33, 35]
+    input skip : f32[1, 64, 33, 35]
+    a = conv2d(x, out=64, kernel=3, dilation=2, pad=2, act=relu)
+    b = conv2d(a, residual=skip, out=64, kernel=3, pad=same, bias=false, act=leaky_relu, alpha=0.1)
+    c = conv2d(b, out=64, kernel=3, stride=2, pad=1)
+    output c
+  )";
+  Graph g = parseModel(text);
+  Weights weights = randomWeights(g, 3);
+  Rewritten r = applyPass(*createWinogradPass(), g, weights);
+  ASSERT_TRUE(r.changed);
+  EXPECT_EQ(named(r.graph, "a").op, OpKind::WinogradConv2d) << printGraph(r.graph);
+  EXPECT_EQ(named(r.graph, "b").op, OpKind::WinogradConv2d);
+  EXPECT_EQ(named(r.graph, "c").op, OpKind::Conv2d);
+  EXPECT_EQ(activationOf(named(r.graph, "b")), Activation::LeakyRelu);
+  EXPECT_TRUE(hasResidual(named(r.graph, "b")));
+  EXPECT_FALSE(named(r.graph, "b").attrs.getBool("bias"));
+  EXPECT_EQ(r.weights.at("c.weight"), weights.at("c.weight"));
+  EXPECT_EQ(r.weights.at("a.bias"), weights.at("a.bias"));
+  expectSameOutputs(g, weights, r.graph, r.weights, 3, 1e-5f);
+  // The same rewrite without weights.
+  Graph alone = g;
+  EXPECT_TRUE(createWinogradPass()->run(alone, nullptr));
+  EXPECT_EQ(alone, r.graph);
+}
+
+TEST(PassWinograd, BadNodesAndTilesAreErrors) {
+  Graph g = parseModel(R"(
+    input x : f32[1, 8, 9, 9]
+    output y = conv2d(x, out=8, kernel=3, stride=2)
+  )");
+  EXPECT_THROW(winogradNodeFor(g.node(g.outputs[0]), 2, 2), Error);
+  EXPECT_THROW(winogradWeight(Tensor(DType::F32, {8, 8, 5, 5}), 2, 2), Error);
+  EXPECT_THROW(winogradTransform(5), Error);
+  for (const char *tile : {"1", "5", "[2, 3, 4]"}) {
+    SCOPED_TRACE(tile);
+    EXPECT_THROW(parseModel(std::string("input x : f32[1, 8, 9, 9]\noutput y = "
+                                        "winograd_conv2d(x, out=8, tile=") +
+                            tile + ")\n"),
+                 Error);
+  }
+  EXPECT_THROW(parseModel("input x : f32[1, 8, 9]\noutput y = winograd_conv2d(x, out=8, tile=2)\n"),
+               Error);
+}
+
+} // namespace
