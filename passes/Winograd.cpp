@@ -181,7 +181,7 @@ Node winogradNodeFor(const Node &conv, int64_t tileY, int64_t tileX) {
   w.attrs.set("out", conv.attrs.getInt("out"));
   w.attrs.set("tile",
               tileY == tileX ? std::vector<int64_t>{tileY} : std::vector<int64_t>{tileY, tileX});
-  for (const char *copied : {"dilation", "pad", "bias", "act", "alpha"})
+  for (const char *copied : {"dilation", "pad", "bias", "act", "alpha", "layout"})
     w.attrs.set(copied, conv.attrs.get(copied));
   return w;
 }
