@@ -17,9 +17,6 @@ Expr biasOrZero(const NodeOperands &ops, const Expr &channel) {
   return ops.hasParam("bias") ? ops.param("bias").at({channel}) : Expr(0.0f);
 }
 
-// What a conv and a transposed conv share: the zero-padded input, the
-// window, the reduction over (input channel within the group, taps...), and
-// the output's group; each then indexes its own way.
 // Whether every tap of a (forward) conv lands inside its input, so that it
 // needs no zero exterior and no bounds test per load.
 bool readsOnlyInside(const Node &node, const WindowGeometry &g, const Shape &input) {
@@ -32,6 +29,9 @@ bool readsOnlyInside(const Node &node, const WindowGeometry &g, const Shape &inp
   return true;
 }
 
+// What a conv and a transposed conv share: the zero-padded input, the
+// window, the reduction over (input channel within the group, taps...), and
+// the output's group; each then indexes its own way.
 struct ConvParts {
   WindowGeometry g;
   int rank;

@@ -126,10 +126,11 @@ int columnsPerTile(int most, int width) {
 // weight vector load per channel vector and one broadcast per pixel feed
 // channelVectors x columns FMAs, so loads stay well below the FMA rate. Its
 // zero-extended input, when it needs one, is copied first (channels
-// innermost), so the taps read it with no bounds test. Input channels are the innermost reduction:
-// consecutive in a channels_last input and in the packed weights. A gated conv's epilogue pairs
-// accumulator channel c with c + C, so its accumulator is stored whole and tiled the same way, and
-// the epilogue reads two vectors of it.
+// innermost), so the taps read it with no bounds test. Input channels are
+// the innermost reduction: consecutive in a channels_last input and in the
+// packed weights. A gated conv's epilogue pairs accumulator channel c with
+// c + C, so its accumulator is stored whole and tiled the same way, and the
+// epilogue reads two vectors of it.
 void scheduleChannelsLastCpu(const Node &anchor, Layout inputLayout, const TensorType &type,
                              const LoweredNode &value, Func out, const Halide::Target &t) {
   const int rank = type.rank();
