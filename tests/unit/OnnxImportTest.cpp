@@ -277,8 +277,7 @@ TEST(OnnxRobustness, MutatedModelsFailCleanly) {
       }
     }
     EXPECT_GT(errors, 0);
-    std::cout << name << ": " << imported << " mutated models imported, " << errors
-              << " refused\n";
+    std::cout << name << ": " << imported << " mutated models imported, " << errors << " refused\n";
   }
 }
 

@@ -14,8 +14,7 @@
 
 namespace atrous::cli {
 
-bool optimize(Graph &graph, Weights &weights, const std::string &level,
-              const std::string &passes) {
+bool optimize(Graph &graph, Weights &weights, const std::string &level, const std::string &passes) {
   if (!passes.empty()) {
     runPasses(graph, &weights, splitPassList(passes));
     return true;
