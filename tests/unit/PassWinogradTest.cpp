@@ -25,7 +25,6 @@
 // issue 5, and the rewrite without weights.
 #include <algorithm>
 #include <cmath>
-#include <random>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -41,11 +40,13 @@
 #include "passes/Winograd.h"
 #include "reference/Interpreter.h"
 
+#include "CodegenTestUtil.h"
 #include "IrTestUtil.h"
 #include "PassTestUtil.h"
 
 using namespace atrous;
 using namespace atrous::pass_test;
+using atrous::codegen_test::Draw;
 using atrous::test::AttrList;
 using atrous::test::makeNode;
 
@@ -76,19 +77,6 @@ float maxAbs(const Tensor &t) {
     m = std::max(m, std::fabs(t.f32()[i]));
   return m;
 }
-
-// Deterministic draws (the standard distributions differ between libraries).
-class Draw {
-public:
-  explicit Draw(uint64_t seed) : rng_(seed) {}
-  int64_t range(int64_t lo, int64_t hi) {
-    return lo + static_cast<int64_t>(rng_() % static_cast<uint64_t>(hi - lo + 1));
-  }
-  bool coin() { return range(0, 1) == 1; }
-
-private:
-  std::mt19937_64 rng_;
-};
 
 // A model of one conv2d (with its epilogue) over input x and, when asked, a
 // residual input; ok is false when shape inference rejects the draw.
