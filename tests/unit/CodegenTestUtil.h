@@ -26,9 +26,12 @@
 #include "ir/Weights.h"
 #include "reference/Interpreter.h"
 
+#include "IrTestUtil.h"
+
 namespace atrous::codegen_test {
 
-using AttrList = std::vector<std::pair<std::string, AttrValue>>;
+using test::AttrList;
+using test::makeNode;
 using Ints = std::vector<int64_t>;
 
 // Relative tolerance for f32 outputs: |got - want| <= kRelativeTolerance *
@@ -72,17 +75,6 @@ inline std::string describe(OpKind op, const std::vector<Shape> &inputs, const A
   for (const Shape &shape : inputs)
     s += "f32" + shapeStr(shape) + ", ";
   return s + describeAttrs(attrs) + ")";
-}
-
-inline Node makeNode(const std::string &name, OpKind op, std::vector<ValueId> inputs,
-                     const AttrList &attrs) {
-  Node n;
-  n.name = name;
-  n.op = op;
-  n.inputs = std::move(inputs);
-  for (const auto &[key, value] : attrs)
-    n.attrs.set(key, value);
-  return n;
 }
 
 // Whether op(inputs of these shapes, attrs) is a valid node: random draws

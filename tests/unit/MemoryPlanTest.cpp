@@ -12,19 +12,12 @@
 #include "passes/MemoryPlan.h"
 #include "passes/Rewriter.h"
 
+#include "IrTestUtil.h"
+
 namespace atrous {
 namespace {
 
-ValueId addOp(Graph &g, const std::string &name, OpKind op, std::vector<ValueId> inputs,
-              const std::vector<std::pair<std::string, AttrValue>> &attrs = {}) {
-  Node n;
-  n.name = name;
-  n.op = op;
-  n.inputs = std::move(inputs);
-  for (const auto &[k, v] : attrs)
-    n.attrs.set(k, v);
-  return g.addNode(n);
-}
+using test::add;
 
 std::vector<std::vector<ValueId>> singleSteps(const Graph &g) {
   std::vector<std::vector<ValueId>> steps;
@@ -52,10 +45,10 @@ TEST(MemoryPlan, ChainReusesEveryOtherBuffer) {
   // together, so two buffers suffice.
   Graph g;
   ValueId x = g.addInput("x", {DType::F32, {1, 16}});
-  ValueId a = addOp(g, "a", OpKind::Relu, {x});
-  ValueId b = addOp(g, "b", OpKind::Relu, {a});
-  ValueId c = addOp(g, "c", OpKind::Relu, {b});
-  ValueId d = addOp(g, "d", OpKind::Relu, {c});
+  ValueId a = add(g, "a", OpKind::Relu, {x});
+  ValueId b = add(g, "b", OpKind::Relu, {a});
+  ValueId c = add(g, "c", OpKind::Relu, {b});
+  ValueId d = add(g, "d", OpKind::Relu, {c});
   g.outputs = {d};
   MemoryPlan plan = planMemory(g, singleSteps(g), inputsAndOutputs(g));
   EXPECT_EQ(plan.offset.size(), 3u);
@@ -71,11 +64,11 @@ TEST(MemoryPlan, LongLivedValueBlocksReuse) {
   // a is read by the last step, so it overlaps everything in between.
   Graph g;
   ValueId x = g.addInput("x", {DType::F32, {1, 32}});
-  ValueId a = addOp(g, "a", OpKind::Relu, {x}); // 128 bytes, steps 0..3
-  ValueId b = addOp(g, "b", OpKind::Slice, {a}, {{"axis", int64_t{1}}, {"end", int64_t{16}}});
-  ValueId c = addOp(g, "c", OpKind::Relu, {b}); // 64 bytes, steps 2..3
-  ValueId s = addOp(g, "s", OpKind::Slice, {a}, {{"axis", int64_t{1}}, {"end", int64_t{16}}});
-  ValueId d = addOp(g, "d", OpKind::Add, {c, s});
+  ValueId a = add(g, "a", OpKind::Relu, {x}); // 128 bytes, steps 0..3
+  ValueId b = add(g, "b", OpKind::Slice, {a}, {{"axis", int64_t{1}}, {"end", int64_t{16}}});
+  ValueId c = add(g, "c", OpKind::Relu, {b}); // 64 bytes, steps 2..3
+  ValueId s = add(g, "s", OpKind::Slice, {a}, {{"axis", int64_t{1}}, {"end", int64_t{16}}});
+  ValueId d = add(g, "d", OpKind::Add, {c, s});
   g.outputs = {d};
   // steps: a | b | c | s | d ; b lives 1..2, c 2..4, s 3..4, a 0..3
   MemoryPlan plan = planMemory(g, singleSteps(g), inputsAndOutputs(g));
@@ -88,11 +81,10 @@ TEST(MemoryPlan, LongLivedValueBlocksReuse) {
 TEST(MemoryPlan, OnlyTheLastNodeOfAStepIsMaterialized) {
   Graph g;
   ValueId x = g.addInput("x", {DType::F32, {1, 8, 4, 4}});
-  ValueId conv =
-      addOp(g, "conv", OpKind::Conv2d, {x}, {{"out", int64_t{8}}, {"kernel", int64_t{1}}});
-  ValueId bn = addOp(g, "bn", OpKind::BatchNorm, {conv});
-  ValueId relu = addOp(g, "relu", OpKind::Relu, {bn});
-  ValueId pool = addOp(g, "pool", OpKind::GlobalAvgPool, {relu});
+  ValueId conv = add(g, "conv", OpKind::Conv2d, {x}, {{"out", int64_t{8}}, {"kernel", int64_t{1}}});
+  ValueId bn = add(g, "bn", OpKind::BatchNorm, {conv});
+  ValueId relu = add(g, "relu", OpKind::Relu, {bn});
+  ValueId pool = add(g, "pool", OpKind::GlobalAvgPool, {relu});
   g.outputs = {pool};
   MemoryPlan plan = planMemory(g, {{conv, bn, relu}, {pool}}, inputsAndOutputs(g));
   ASSERT_EQ(plan.offset.size(), 1u);
@@ -107,7 +99,7 @@ TEST(MemoryPlan, OnlyTheLastNodeOfAStepIsMaterialized) {
 
   // A step may not read what another step keeps internal, nor a value a
   // later step produces.
-  ValueId side = addOp(g, "side", OpKind::Sigmoid, {bn});
+  ValueId side = add(g, "side", OpKind::Sigmoid, {bn});
   g.outputs.push_back(side);
   EXPECT_THROW(planMemory(g, {{conv, bn, relu}, {pool}, {side}}, inputsAndOutputs(g)), Error);
   EXPECT_THROW(planMemory(g, {{conv}, {side}, {bn}, {relu}, {pool}}, inputsAndOutputs(g)), Error);
@@ -134,22 +126,22 @@ Graph randomGraph(std::mt19937 &rng) {
     const int64_t ca = g.type(a).shape[1], cb = g.type(b).shape[1];
     switch (pick(0, 3)) {
     case 0:
-      addOp(g, name, OpKind::Relu, {a});
+      add(g, name, OpKind::Relu, {a});
       break;
     case 1:
       if (ca == cb || cb == 1)
-        addOp(g, name, OpKind::Add, {a, b});
+        add(g, name, OpKind::Add, {a, b});
       else
-        addOp(g, name, OpKind::Sigmoid, {a});
+        add(g, name, OpKind::Sigmoid, {a});
       break;
     case 2:
-      addOp(g, name, OpKind::Slice, {a}, {{"axis", int64_t{1}}, {"end", pick(1, ca)}});
+      add(g, name, OpKind::Slice, {a}, {{"axis", int64_t{1}}, {"end", pick(1, ca)}});
       break;
     default:
       if (ca + cb <= 80)
-        addOp(g, name, OpKind::Concat, {a, b});
+        add(g, name, OpKind::Concat, {a, b});
       else
-        addOp(g, name, OpKind::Tanh, {a});
+        add(g, name, OpKind::Tanh, {a});
     }
   }
   g.outputs.push_back(static_cast<ValueId>(g.nodes.size() - 1));

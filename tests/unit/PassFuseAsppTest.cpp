@@ -41,11 +41,7 @@ Rewritten fuse(const Graph &graph, const Weights &weights,
 }
 
 Rewritten fuseAndCompare(const std::string &text, uint64_t seed) {
-  Graph graph = parseModel(text);
-  Weights weights = randomWeights(graph, seed);
-  Rewritten f = fuse(graph, weights);
-  expectSameOutputs(graph, weights, f.graph, f.weights, seed + 1, kTolerance);
-  return f;
+  return applyAndCompare(*createFuseAsppPass(), text, seed, kTolerance);
 }
 
 // The chain that ends in `last`, first conv first, following residuals while

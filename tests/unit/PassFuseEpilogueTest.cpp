@@ -43,11 +43,7 @@ Rewritten fuse(const Graph &graph, const Weights &weights,
 
 // Fuses `text` with random weights (seed `seed`) and checks the outputs agree.
 Rewritten fuseAndCompare(const std::string &text, uint64_t seed) {
-  Graph graph = parseModel(text);
-  Weights weights = randomWeights(graph, seed);
-  Rewritten f = fuse(graph, weights);
-  expectSameOutputs(graph, weights, f.graph, f.weights, seed + 1, kTolerance);
-  return f;
+  return applyAndCompare(*createFuseEpiloguePass(), text, seed, kTolerance);
 }
 
 std::map<OpKind, int> opCounts(const Graph &graph) {

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "frontend/Parser.h"
 #include "frontend/WeightSource.h"
 #include "ir/Graph.h"
 #include "ir/Verifier.h"
@@ -94,6 +95,17 @@ inline void expectSameOutputs(const Graph &before, const Weights &wBefore, const
     }
     EXPECT_LE(worst, relative * scale) << "output " << k << ", seed " << seed;
   }
+}
+
+// Parses `text`, runs `pass` on it with random weights from `seed` and
+// expects the same outputs before and after (see expectSameOutputs).
+inline Rewritten applyAndCompare(Pass &pass, const std::string &text, uint64_t seed,
+                                 float relative) {
+  Graph graph = parseModel(text);
+  Weights weights = randomWeights(graph, seed);
+  Rewritten r = applyPass(pass, graph, weights);
+  expectSameOutputs(graph, weights, r.graph, r.weights, seed + 1, relative);
+  return r;
 }
 
 inline int countOp(const Graph &graph, OpKind op) {
