@@ -53,6 +53,20 @@ def per_dim(v, rank):
     return v * rank if len(v) == 1 else v
 
 
+def apply_epilogue(t, act, residual, alpha):
+    """A conv's fused epilogue (docs/ops.md, "Epilogues") on its result t."""
+    if residual is not None:
+        t = t + residual.t
+    if act == "relu":
+        t = F.relu(t)
+    elif act == "leaky_relu":
+        t = F.leaky_relu(t, alpha)
+    elif act == "gated":
+        h = t.shape[1] // 2
+        t = torch.tanh(t[:, :h]) * torch.sigmoid(t[:, h:])
+    return t
+
+
 class Value:
     """A named value of the model and its float64 (or int) torch tensor."""
 
@@ -229,17 +243,8 @@ class Model:
 
     def conv_epilogue(self, name, x, rank, act="none", residual=None, alpha=0.01, **attrs):
         # The conv's own line is replaced by one carrying the fused epilogue.
-        t = self.conv(name, x, rank, **attrs).t
+        t = apply_epilogue(self.conv(name, x, rank, **attrs).t, act, residual, alpha)
         self.lines.pop()
-        if residual is not None:
-            t = t + residual.t
-        if act == "relu":
-            t = F.relu(t)
-        elif act == "leaky_relu":
-            t = F.leaky_relu(t, alpha)
-        elif act == "gated":
-            h = t.shape[1] // 2
-            t = torch.tanh(t[:, :h]) * torch.sigmoid(t[:, h:])
         full = dict(attrs, act=act)
         if act == "leaky_relu":
             full["alpha"] = alpha
@@ -262,12 +267,7 @@ class Model:
         self.param(name + ".weight", u.permute(0, 1, 3, 2, 4).contiguous().float().double())
         b = self.param(name + ".bias", self.uniform([out], -0.5, 0.5)) if attrs.get("bias", True) else None
         t = F.conv2d(F.pad(x.t, torch_pad_order(begin, end)), g, b, 1, 0, dilation)
-        if residual is not None:
-            t = t + residual.t
-        if act == "relu":
-            t = F.relu(t)
-        elif act == "leaky_relu":
-            t = F.leaky_relu(t, alpha)
+        t = apply_epilogue(t, act, residual, alpha)
         full = dict(attrs, tile=tile)
         if act != "none":
             full["act"] = act
