@@ -96,7 +96,7 @@ CompiledModel::~CompiledModel() {
   if (!tempDir_.empty()) fs::remove_all(tempDir_, ec);
 }
 
-std::vector<Tensor> CompiledModel::run(const std::vector<Tensor> &inputs) const {
+void CompiledModel::runInto(const std::vector<Tensor> &inputs, std::vector<Tensor> &outputs) const {
   std::vector<ValueId> ids = graph_.inputs();
   if (inputs.size() != ids.size())
     throw Error("model '" + graph_.name + "' takes " + std::to_string(ids.size()) +
@@ -108,13 +108,25 @@ std::vector<Tensor> CompiledModel::run(const std::vector<Tensor> &inputs) const 
                   ", got " + inputs[i].type().str());
     arrays.push_back(const_cast<void *>(inputs[i].raw()));
   }
+  if (outputs.size() != graph_.outputs.size())
+    throw Error("model '" + graph_.name + "' has " + std::to_string(graph_.outputs.size()) +
+                " outputs, got " + std::to_string(outputs.size()) + " tensors for them");
+  for (size_t j = 0; j < outputs.size(); ++j) {
+    if (outputs[j].type() != graph_.type(graph_.outputs[j]))
+      throw Error("output '" + graph_.node(graph_.outputs[j]).name + "' is " +
+                  graph_.type(graph_.outputs[j]).str() + ", got a tensor of " +
+                  outputs[j].type().str());
+    arrays.push_back(outputs[j].raw());
+  }
+  if (runArrays_(arrays.data()) != 0)
+    throw Error("generated code for '" + graph_.name + "' failed: " + lastError_());
+}
+
+std::vector<Tensor> CompiledModel::run(const std::vector<Tensor> &inputs) const {
   std::vector<Tensor> outputs;
   for (ValueId out : graph_.outputs)
     outputs.emplace_back(graph_.type(out));
-  for (Tensor &t : outputs)
-    arrays.push_back(t.raw());
-  if (runArrays_(arrays.data()) != 0)
-    throw Error("generated code for '" + graph_.name + "' failed: " + lastError_());
+  runInto(inputs, outputs);
   return outputs;
 }
 

@@ -35,6 +35,9 @@ public:
   // One tensor per graph input in order; returns one per output. Throws
   // atrous::Error when a type does not match or the generated code fails.
   std::vector<Tensor> run(const std::vector<Tensor> &inputs) const;
+  // The same into `outputs`, one tensor of each output's type, as an app
+  // that keeps its buffers between calls runs it. Throws as run does.
+  void runInto(const std::vector<Tensor> &inputs, std::vector<Tensor> &outputs) const;
 
   const Graph &graph() const { return graph_; }
 

@@ -193,7 +193,9 @@ std::string generateHeader(const DriverSpec &spec) {
     describe("input", "INPUT", i, inputs[i], g.node(inputs[i]).name);
   for (size_t j = 0; j < g.outputs.size(); ++j)
     describe("output", "OUTPUT", j, g.outputs[j], spec.outputName(j));
-  h += "/* bytes of intermediate values one call allocates */\n";
+  h += "/* bytes of intermediate values one call needs; a call keeps them for the\n"
+       "   next (" +
+       m + "_release_memory) */\n";
   h += "#define " + M + "_INTERMEDIATE_BYTES " + std::to_string(intermediateBytes(spec)) + "\n\n";
 
   std::string arrays, buffers;
@@ -218,6 +220,9 @@ std::string generateHeader(const DriverSpec &spec) {
   h += "int " + m + "_run_arrays(void **arrays);\n";
   h += "/* Why the last failed call on this thread failed; \"\" after a success. */\n";
   h += "const char *" + m + "_last_error(void);\n";
+  h += "/* Frees the intermediates' memory that the last call kept for the next\n"
+       "   one; the next call allocates it again. Safe at any time. */\n";
+  h += "void " + m + "_release_memory(void);\n";
   if (spec.externalWeights)
     h += "/* Loads the packed weights file written beside the library. Call it once,\n"
          "   before the first run and not while a run is in progress. */\nint " +
@@ -256,6 +261,14 @@ std::string generateDriver(const DriverSpec &spec) {
        "    return;\n  }\n  fputs(msg, stderr);\n}\n\n";
   c += "static _Thread_local char " + m + "_error[1024];\n";
   c += "const char *" + m + "_last_error(void) { return " + m + "_error; }\n\n";
+  // A call keeps its arena for the next one: allocating megabytes afresh
+  // costs a page fault per page on every call (glibc maps large blocks and
+  // unmaps them on free). Concurrent calls take the one kept arena with an
+  // atomic exchange or allocate their own, and hand theirs back only into an
+  // empty slot, so no two calls ever share one.
+  c += "static unsigned char *" + m + "_kept_arena;\n";
+  c += "void " + m + "_release_memory(void) {\n  free(__atomic_exchange_n(&" + m +
+       "_kept_arena, (unsigned char *)0, __ATOMIC_ACQ_REL));\n}\n\n";
 
   // Group entry points; equal groups share one.
   std::set<std::string> declared;
@@ -397,8 +410,10 @@ std::string generateDriver(const DriverSpec &spec) {
          "call " +
          m + "_load_weights first\"); return ATROUS_ERROR_WEIGHTS; }\n";
   if (storage.arenaBytes > 0) {
-    c += "  arena_base = (unsigned char *)malloc(" + std::to_string(storage.arenaBytes) +
-         "ull + 64);\n";
+    c += "  arena_base = __atomic_exchange_n(&" + m +
+         "_kept_arena, (unsigned char *)0, __ATOMIC_ACQ_REL);\n";
+    c += "  if (!arena_base) arena_base = (unsigned char *)malloc(" +
+         std::to_string(storage.arenaBytes) + "ull + 64);\n";
     c += "  if (!arena_base) { snprintf(" + m + "_error, sizeof " + m +
          "_error, \"out of memory "
          "(%llu bytes of intermediates)\", " +
@@ -465,7 +480,12 @@ std::string generateDriver(const DriverSpec &spec) {
       c += "  halide_device_free(&ctx, &w" + std::to_string(p) + ");\n";
   }
   c += "  atrous_active_call = previous_call;\n";
-  c += "  free(arena_base);\n  if (rc == 0) " + m + "_error[0] = 0;\n  return rc;\n}\n\n";
+  c += "  if (arena_base) {\n    unsigned char *empty = 0;\n"
+       "    if (!__atomic_compare_exchange_n(&" +
+       m +
+       "_kept_arena, &empty, arena_base, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))\n"
+       "      free(arena_base);\n  }\n";
+  c += "  if (rc == 0) " + m + "_error[0] = 0;\n  return rc;\n}\n\n";
 
   // Entry points.
   std::string arrayParams, bufferParams, checks, wraps, ptrList, frees;

@@ -66,6 +66,7 @@ GroupPipeline buildGroupPipeline(const Graph &graph, const Group &group,
     if (id == group.nodes.front()) {
       combined.accumulator = lowered.accumulator;
       combined.paddedInput = lowered.paddedInput;
+      combined.extended = lowered.extended;
       combined.winograd = lowered.winograd;
     }
     combined.shared.insert(combined.shared.end(), lowered.shared.begin(), lowered.shared.end());

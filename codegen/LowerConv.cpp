@@ -24,9 +24,17 @@ bool readsOnlyInside(const Node &node, const WindowGeometry &g, const Shape &inp
   for (int d = 0; d < g.rank; ++d) {
     const int64_t last = (node.type.shape[2 + static_cast<size_t>(d)] - 1) * g.stride[d] -
                          g.padBegin[d] + (g.kernel[d] - 1) * g.dilation[d];
-    if (g.padBegin[d] != 0 || last > input[2 + static_cast<size_t>(d)] - 1) return false;
+    if (g.padBegin[d] > 0 || last > input[2 + static_cast<size_t>(d)] - 1) return false;
   }
   return true;
+}
+
+// A Func that reads `v`, which a schedule can store as a copy.
+LoweredValue identity(const LoweredValue &v) {
+  Func f(v.func.name() + "_read");
+  const std::vector<Halide::Var> args = halideVars(v.type.rank());
+  f(args) = v.func(args);
+  return {f, v.type};
 }
 
 // What a conv and a transposed conv share: the zero-padded input, the
@@ -46,7 +54,7 @@ struct ConvParts {
   ConvParts(const Node &node, const NodeOperands &ops)
       : g(windowGeometry(node, ops.inputs[0].type.shape)), rank(node.type.rank()),
         exterior(!readsOnlyInside(node, g, ops.inputs[0].type.shape)),
-        padded(exterior ? withConstantExterior(ops.inputs[0], 0.0f) : ops.inputs[0]),
+        padded(exterior ? withConstantExterior(ops.inputs[0], 0.0f) : identity(ops.inputs[0])),
         out(logicalArgs(rank)), conv(funcName(node)) {
     const int64_t groups = node.attrs.getInt("groups");
     inPerGroup = static_cast<int>(ops.inputs[0].dim(1) / groups);
@@ -62,9 +70,12 @@ struct ConvParts {
 
 } // namespace
 
-Func lowerConv(const Node &node, const NodeOperands &ops, Func *paddedInput) {
+Func lowerConv(const Node &node, const NodeOperands &ops, LoweredNode *parts) {
   ConvParts c(node, ops);
-  if (paddedInput && c.exterior) *paddedInput = c.padded.func;
+  if (parts) {
+    parts->paddedInput = c.padded.func;
+    parts->extended = c.exterior;
+  }
   std::vector<Expr> src = {c.out[0], c.group * c.inPerGroup + c.r[0]};
   std::vector<Expr> tap = {c.out[1], c.r[0]};
   for (int d = 0; d < c.g.rank; ++d) {

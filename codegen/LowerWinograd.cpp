@@ -150,7 +150,11 @@ LoweredNode lowerWinograd(const Node &node, const NodeOperands &ops) {
   defineLogical(acc, 4,
                 bias + s.output(out[1], (out[0] * tilesY + rowTile) * tilesX + colTile, colElement,
                                 rowElement));
-  return {lowerEpilogue(node, acc, ops), {}, acc, Halide::Func(), s};
+  LoweredNode lowered;
+  lowered.func = lowerEpilogue(node, acc, ops);
+  lowered.accumulator = acc;
+  lowered.winograd = s;
+  return lowered;
 }
 
 } // namespace atrous::codegen

@@ -112,12 +112,15 @@ LoweredNode lowerNode(const Node &node, const NodeOperands &ops) {
     // The accumulator has the type before a gated epilogue halves it.
     Node accumulatorNode = node;
     accumulatorNode.type = accumulatorType(node);
-    Func padded;
-    Func acc = isConv(node.op) ? lowerConv(accumulatorNode, ops, &padded)
-                               : lowerPlain(accumulatorNode, ops);
-    return {lowerEpilogue(node, acc, ops), {}, acc, padded};
+    LoweredNode lowered;
+    lowered.accumulator = isConv(node.op) ? lowerConv(accumulatorNode, ops, &lowered)
+                                          : lowerPlain(accumulatorNode, ops);
+    lowered.func = lowerEpilogue(node, lowered.accumulator, ops);
+    return lowered;
   }
-  return {lowerPlain(node, ops), {}, Func(), Func()};
+  LoweredNode lowered;
+  lowered.func = lowerPlain(node, ops);
+  return lowered;
 }
 
 } // namespace atrous::codegen

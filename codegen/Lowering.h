@@ -79,19 +79,21 @@ struct LoweredNode {
   // For conv, conv_transpose and linear: the Func with the update over the
   // RDom, whose result the (inlined) epilogue in `func` reads.
   Halide::Func accumulator;
-  // For conv: its zero-extended input, which a schedule may store so that
-  // the taps read it without bounds tests.
+  // For conv: the input its taps read, zero-extended when some tap lands
+  // outside it (`extended`), else an identity wrapper. A schedule may store
+  // it, so that the taps read it without bounds tests or in the order its
+  // tile wants; left inline, it costs nothing.
   Halide::Func paddedInput;
+  bool extended = false;
   WinogradStages winograd = {}; // for winograd_conv2d
 };
 
 LoweredNode lowerNode(const Node &node, const NodeOperands &operands);
 
 // Per-op family lowerings, one file each.
-// Sets `paddedInput` (when not null) to the zero-extended input it reads,
-// unless every tap lands inside the input and it reads the input directly.
-Halide::Func lowerConv(const Node &node, const NodeOperands &ops,
-                       Halide::Func *paddedInput = nullptr);
+// Sets `paddedInput` and `extended` of `parts` (when not null) as
+// LoweredNode describes them.
+Halide::Func lowerConv(const Node &node, const NodeOperands &ops, LoweredNode *parts = nullptr);
 Halide::Func lowerConvTranspose(const Node &node, const NodeOperands &ops);
 Halide::Func lowerLinear(const Node &node, const NodeOperands &ops);
 Halide::Func lowerPool(const Node &node, const NodeOperands &ops);

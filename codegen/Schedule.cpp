@@ -24,6 +24,11 @@ int fit(int factor, int extent) {
   return std::max(1, std::min(factor, extent));
 }
 
+// One output channel per group: each channel reads only its own input.
+bool depthwise(const Node &conv) {
+  return isConv(conv.op) && conv.attrs.getInt("groups") == conv.type.shape[1];
+}
+
 void scheduleCpu(const Node &anchor, const TensorType &type, const LoweredNode &value, Func out,
                  const Halide::Target &t) {
   const int rank = type.rank();
@@ -32,11 +37,12 @@ void scheduleCpu(const Node &anchor, const TensorType &type, const LoweredNode &
   Var xo("xo"), xi("xi"), yo("yo"), yi("yi");
   // Register tile: vx lanes along x times `rows` along a second dimension.
   // A 2-D conv tiles output channels, so each input vector it loads feeds
-  // `rows` FMAs (one per channel, the weight broadcast); other 2-D ops tile
-  // image rows; 1-D ops tile channels.
+  // `rows` FMAs (one per channel, the weight broadcast); a depthwise conv,
+  // whose channels read their own inputs, and other 2-D ops tile image
+  // rows; 1-D ops tile channels.
   const bool gated = activationOf(anchor) == Activation::Gated;
   const bool accumulates = value.accumulator.defined() && !gated;
-  const bool channelTile = rank == 4 && accumulates;
+  const bool channelTile = rank == 4 && accumulates && !depthwise(anchor);
   const int tileDim = channelTile ? 2 : 1;
   // Half the vector registers hold the conv's accumulators, leaving the rest
   // for the input vector and the broadcast weights.
@@ -66,7 +72,11 @@ void scheduleCpu(const Node &anchor, const TensorType &type, const LoweredNode &
     if (rank >= 3) {
       const int channelDim = rank - 3 + 1; // c: dim 1 of NCW, dim 2 of NCHW
       const int block = fit(vectorRegisters / 2, 2 * extentOf(type, channelDim));
-      update.tile(v[0], v[channelDim], xo, yo, xi, yi, vx, block);
+      // An update's tails would round up and read past an input that no
+      // exterior extends (a conv whose taps all land inside), so they are
+      // guarded; the same holds for the gated tiles below.
+      update.tile(v[0], v[channelDim], xo, yo, xi, yi, vx, block,
+                  Halide::TailStrategy::GuardWithIf);
       std::vector<Halide::VarOrRVar> order = {xi, yi};
       std::vector<Halide::RVar> r = acc.rvars(0);
       for (auto it = r.rbegin(); it != r.rend(); ++it)
@@ -80,18 +90,35 @@ void scheduleCpu(const Node &anchor, const TensorType &type, const LoweredNode &
     Func acc = value.accumulator;
     acc.compute_at(out, xo).vectorize(v[0], vx);
     Halide::Stage update = acc.update();
-    std::vector<Halide::VarOrRVar> order = {v[0]};
-    if (rank >= 3) order.push_back(v[tileDim]);
-    // Taps innermost after the lanes, input channels outermost.
     std::vector<Halide::RVar> r = acc.rvars(0);
-    for (auto it = r.rbegin(); it != r.rend(); ++it)
-      order.push_back(*it);
-    update.reorder(order).vectorize(v[0], vx);
-    if (rank >= 3) update.unroll(v[tileDim], rows);
+    if (rank == 4 && depthwise(anchor)) {
+      // Each row's vector stays in a register across its few taps, unrolled.
+      std::vector<Halide::VarOrRVar> order = {v[0]};
+      for (auto it = r.rbegin(); it != r.rend(); ++it)
+        order.push_back(*it);
+      order.push_back(v[1]);
+      update.reorder(order).vectorize(v[0], vx);
+      for (const Halide::RVar &tap : r)
+        update.unroll(tap);
+    } else {
+      // Taps innermost after the lanes, input channels outermost.
+      std::vector<Halide::VarOrRVar> order = {v[0]};
+      if (rank >= 3) order.push_back(v[tileDim]);
+      for (auto it = r.rbegin(); it != r.rend(); ++it)
+        order.push_back(*it);
+      update.reorder(order).vectorize(v[0], vx);
+      if (rank >= 3) update.unroll(v[tileDim], rows);
+    }
   }
   for (Func f : value.shared) {
     f.compute_root().vectorize(v[0], vx);
     if (rank >= 2) f.parallel(v[rank - 1]);
+  }
+  // A depthwise conv copies its zero-extended input one channel plane at a
+  // time, which stays in cache for the taps, so they load with no bounds test.
+  if (value.extended && rank == 4 && depthwise(anchor) && !gated) {
+    Func padded = value.paddedInput;
+    padded.compute_at(out, v[2]).vectorize(padded.args()[0], vx);
   }
 }
 
@@ -125,8 +152,9 @@ int columnsPerTile(int most, int width) {
 // times `columns` output pixels of one row: per input channel and tap, one
 // weight vector load per channel vector and one broadcast per pixel feed
 // channelVectors x columns FMAs, so loads stay well below the FMA rate. Its
-// zero-extended input, when it needs one, is copied first (channels
-// innermost), so the taps read it with no bounds test. Input channels are
+// input is copied first, channels innermost, when it needs a zero exterior
+// (the taps then read it with no bounds test) or is planar (whose channels
+// lie an image apart, a cache line and soon a page per load). Input channels are
 // the innermost reduction: consecutive in a channels_last input and in the
 // packed weights. A gated conv's epilogue pairs accumulator channel c with
 // c + C, so its accumulator is stored whole and tiled the same way, and the
@@ -177,7 +205,7 @@ void scheduleChannelsLastCpu(const Node &anchor, Layout inputLayout, const Tenso
     order.push_back(co);
     order.push_back(xo);
     update.split(v[c], co, ci, channelsPerTile)
-        .split(v[0], xo, xi, columns)
+        .split(v[0], xo, xi, columns, Halide::TailStrategy::GuardWithIf)
         .reorder(loopOrder(order))
         .split(ci, cv, ci, lanes)
         .vectorize(ci)
@@ -195,7 +223,7 @@ void scheduleChannelsLastCpu(const Node &anchor, Layout inputLayout, const Tenso
     order.insert(order.end(), taps.begin(), taps.end());
     update.reorder(order).split(v[c], cv, v[c], lanes).vectorize(v[c]).unroll(cv).unroll(v[0]);
   }
-  if (value.paddedInput.defined()) {
+  if (value.paddedInput.defined() && (value.extended || inputLayout != Layout::ChannelsLast)) {
     Func padded = value.paddedInput;
     const std::vector<Var> pv = padded.args();
     std::vector<Var> order = {pv[c], pv[0]};
@@ -205,11 +233,18 @@ void scheduleChannelsLastCpu(const Node &anchor, Layout inputLayout, const Tenso
     // The copy is where a planar input turns channels_last: it reads along
     // x, where the input is contiguous, and scatters into the small copy,
     // rather than gathering channels that lie an image apart.
-    if (inputLayout == Layout::ChannelsLast)
-      padded.reorder(std::vector<Halide::VarOrRVar>(order.begin(), order.end()))
-          .vectorize(pv[c], lanes);
+    // Either way the channels loop stays inside the rows, which the threads
+    // split.
+    const bool fromChannelsLast = inputLayout == Layout::ChannelsLast;
+    std::vector<Halide::VarOrRVar> loops(order.begin(), order.end());
+    if (!fromChannelsLast) std::swap(loops[0], loops[1]);
+    padded.reorder(loops);
+    // An unpadded input's extents bound the copy, so tails are guarded.
+    if (fromChannelsLast)
+      padded.vectorize(pv[c], lanes, Halide::TailStrategy::GuardWithIf);
     else
-      padded.vectorize(pv[0], t.natural_vector_size(Halide::Float(32)));
+      padded.vectorize(pv[0], t.natural_vector_size(Halide::Float(32)),
+                       Halide::TailStrategy::GuardWithIf);
     // An image conv copies the input rows each output row reads, which stay
     // in cache for the row's taps. Halide copies the rows' bounding box, so a
     // dilated kernel, whose taps skip most rows of that box, copies the input
@@ -241,7 +276,7 @@ void scheduleGpu(const Node &anchor, const TensorType &type, const LoweredNode &
       acc.compute_root();
       tile(acc);
       acc.update().gpu_tile(v[0], v[1], xo, yo, xi, yi, fit(16, extentOf(type, 0)),
-                            fit(8, extentOf(type, 1)));
+                            fit(8, extentOf(type, 1)), Halide::TailStrategy::GuardWithIf);
     } else {
       acc.compute_at(out, xi);
     }
@@ -259,7 +294,7 @@ void scheduleGroup(const Node &anchor, Layout anchorInput, const Node &output,
   if (value.winograd.defined()) return scheduleWinograd(output.type, value, out, target);
   if (isGpuTarget(target))
     scheduleGpu(anchor, output.type, value, out);
-  else if (layoutOf(output) == Layout::ChannelsLast)
+  else if (layoutOf(output) == Layout::ChannelsLast || tilesOutputChannels(anchor))
     scheduleChannelsLastCpu(anchor, anchorInput, output.type, value, out, target);
   else
     scheduleCpu(anchor, output.type, value, out, target);

@@ -1,6 +1,7 @@
 #include "ir/Geometry.h"
 
 #include <algorithm>
+#include <cstdlib>
 
 #include "ir/Error.h"
 
@@ -35,7 +36,10 @@ static int64_t ceilDiv(int64_t a, int64_t b) {
 }
 
 // Explicit padding lists: one value, one per dim, or all begins then all ends.
-static void explicitPads(const std::vector<int64_t> &pads, int rank, WindowGeometry &g) {
+// A conv's pad may be negative: it then crops the input (split-padding-taps
+// writes such convs); a pool or transposed conv's may not.
+static void explicitPads(const std::vector<int64_t> &pads, int rank, bool crops,
+                         WindowGeometry &g) {
   size_t r = static_cast<size_t>(rank);
   if (pads.size() == 1 || pads.size() == r) {
     g.padBegin = perDim(pads, rank, "pad");
@@ -48,8 +52,8 @@ static void explicitPads(const std::vector<int64_t> &pads, int rank, WindowGeome
                 std::to_string(rank) + " or " + std::to_string(2 * rank));
   }
   for (size_t d = 0; d < r; ++d) {
-    if (g.padBegin[d] < 0 || g.padEnd[d] < 0) throw Error("pad must not be negative");
-    if (g.padBegin[d] > kMaxWindowAttr || g.padEnd[d] > kMaxWindowAttr)
+    if (!crops && (g.padBegin[d] < 0 || g.padEnd[d] < 0)) throw Error("pad must not be negative");
+    if (std::abs(g.padBegin[d]) > kMaxWindowAttr || std::abs(g.padEnd[d]) > kMaxWindowAttr)
       throw Error("pad is too large");
   }
 }
@@ -62,7 +66,7 @@ static void resolvePadding(const Node &node, WindowGeometry &g) {
     return;
   }
   if (!node.attrs.isString("pad")) {
-    explicitPads(node.attrs.getInts("pad"), g.rank, g);
+    explicitPads(node.attrs.getInts("pad"), g.rank, isConv(node.op), g);
     return;
   }
   const std::string &mode = node.attrs.getString("pad");

@@ -1,5 +1,6 @@
 #include "ir/Layout.h"
 
+#include "ir/Epilogue.h"
 #include "ir/Error.h"
 
 namespace atrous {
@@ -17,12 +18,24 @@ bool supportsChannelsLast(const TensorType &type) {
   return type.rank() == 3 || type.rank() == 4;
 }
 
+bool fillsChannelVectors(const Node &node) {
+  return (isConv(node.op) || isConvTranspose(node.op) || node.op == OpKind::WinogradConv2d) &&
+         supportsChannelsLast(node.type) && node.type.shape[1] % kChannelsLastBlock == 0 &&
+         activationOf(node) != Activation::Gated;
+}
+
+bool tilesOutputChannels(const Node &node) {
+  if (!fillsChannelVectors(node)) return false;
+  return layoutOf(node) == Layout::ChannelsLast || !node.attrs.has("groups") ||
+         node.attrs.getInt("groups") < node.type.shape[1];
+}
+
 int innermostDim(Layout layout, int rank) {
   return layout == Layout::ChannelsLast ? 1 : rank - 1;
 }
 
 int paramInnermostDim(const Node &node, const std::string &suffix, int rank) {
-  if (suffix != "weight" || layoutOf(node) != Layout::ChannelsLast) return rank - 1;
+  if (suffix != "weight" || !tilesOutputChannels(node)) return rank - 1;
   if (isConv(node.op)) return 0;          // [out, in/groups, k...]
   if (isConvTranspose(node.op)) return 1; // [in, out/groups, k...]
   return rank - 1;

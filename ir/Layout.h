@@ -24,10 +24,29 @@ const char *layoutName(Layout layout);
 // Whether a value of `type` can be stored channels_last: rank 3 (NCW) or 4 (NCHW).
 bool supportsChannelsLast(const TensorType &type);
 
+// Output channels per channels_last block: whole vectors on AVX-512, AVX2
+// and NEON alike.
+constexpr int64_t kChannelsLastBlock = 16;
+
+// Whether a conv (direct, transposed or Winograd) has output channels that
+// fill whole blocks and is not gated (whose tanh and sigmoid halves lie C
+// channels apart): assign-layouts stores those channels_last.
+bool fillsChannelVectors(const Node &node);
+
+// Whether a conv computes its register tiles over vectors of output
+// channels. Every one stored channels_last does; so does one that
+// fillsChannelVectors but is stored planar (a graph output), where only the
+// final store transposes: one scattered store per output against a
+// reduction over its input channels and taps. A planar depthwise conv (one
+// output channel per group) is the exception, as its few taps per output
+// would not pay for that store. Its weights are packed to match
+// (paramInnermostDim).
+bool tilesOutputChannels(const Node &node);
+
 // The logical dimension that is innermost in memory for a value of `rank`.
 int innermostDim(Layout layout, int rank);
 // The innermost logical dimension of a node's parameter `suffix`: the output
-// channels of a channels_last conv's weight, else the last dimension.
+// channels of the weight of a conv that tiles them, else the last dimension.
 int paramInnermostDim(const Node &node, const std::string &suffix, int rank);
 
 // Element strides of each logical dimension when `innermost` is the

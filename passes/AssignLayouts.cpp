@@ -19,7 +19,6 @@
 
 #include <set>
 
-#include "ir/Epilogue.h"
 #include "ir/Layout.h"
 
 namespace atrous {
@@ -33,10 +32,8 @@ bool keepsChannels(OpKind op) {
 
 Layout chooseLayout(const Graph &graph, const Node &node, bool isOutput) {
   if (isOutput || !supportsChannelsLast(node.type)) return Layout::Planar;
-  if (isConv(node.op) || isConvTranspose(node.op) || node.op == OpKind::WinogradConv2d) {
-    if (activationOf(node) == Activation::Gated) return Layout::Planar;
-    return node.type.shape[1] % kChannelsLastBlock == 0 ? Layout::ChannelsLast : Layout::Planar;
-  }
+  if (isConv(node.op) || isConvTranspose(node.op) || node.op == OpKind::WinogradConv2d)
+    return fillsChannelVectors(node) ? Layout::ChannelsLast : Layout::Planar;
   if (keepsChannels(node.op)) {
     const Node &first = graph.node(node.inputs[0]);
     if (first.type.rank() == node.type.rank()) return layoutOf(first);

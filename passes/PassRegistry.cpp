@@ -16,6 +16,7 @@
 #include "passes/FuseResizeArgMax.h"
 #include "passes/LowerConvTranspose.h"
 #include "passes/Pass.h"
+#include "passes/SplitPaddingTaps.h"
 #include "passes/Winograd.h"
 
 namespace atrous {
@@ -36,6 +37,7 @@ static const std::map<std::string, PassFactory> &registry() {
       {"group", createGroupPass},
       {"plan-memory", createPlanMemoryPass},
       {"winograd", [] { return createWinogradPass(); }},
+      {"split-padding-taps", createSplitPaddingTapsPass},
   };
   return passes;
 }
@@ -59,7 +61,8 @@ std::vector<std::string> pipelinePasses(const std::string &level) {
   // epilogue fusion so that conv -> bn -> relu becomes one conv; the
   // transposed-conv and ASPP rewrites before epilogue fusion so their new
   // convs take activations too; winograd after the fusions, so the convs it
-  // rewrites carry their epilogues along; dead code before the decisions
+  // rewrites carry their epilogues along; split-padding-taps after winograd,
+  // on the direct convs it left; dead code before the decisions
   // about what remains: layouts, then the groups (a chain keeps its anchor's
   // layout), then the arena over the groups.
   return {"fold-constants",
@@ -69,6 +72,7 @@ std::vector<std::string> pipelinePasses(const std::string &level) {
           "fuse-aspp",
           "fuse-epilogue",
           "winograd",
+          "split-padding-taps",
           "fuse-resize-argmax",
           "dce",
           "assign-layouts",

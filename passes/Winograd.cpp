@@ -87,6 +87,11 @@ bool isCandidate(const Node &node) {
   auto all = [](const std::vector<int64_t> &v, int64_t x) {
     return std::all_of(v.begin(), v.end(), [x](int64_t e) { return e == x; });
   };
+  // A negative (cropping) pad is split-padding-taps' region form: left direct.
+  if (node.attrs.has("pad") && !node.attrs.isString("pad")) {
+    const std::vector<int64_t> pads = node.attrs.getInts("pad");
+    if (std::any_of(pads.begin(), pads.end(), [](int64_t p) { return p < 0; })) return false;
+  }
   return all(kernel, 3) && all(stride, 1);
 }
 

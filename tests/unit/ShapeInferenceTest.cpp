@@ -99,7 +99,16 @@ TEST(ShapeInference, ConvRejectsImpossibleAttributes) {
                "1-D convs only");
   EXPECT_ERROR(errorOf(OpKind::Conv2d, {1, 4, 9, 9}, with("pad", ints({1, 2, 3}))),
                "pad has 3 values");
-  EXPECT_ERROR(errorOf(OpKind::Conv2d, {1, 4, 9, 9}, with("pad", int64_t{-1})),
+  // A conv's negative pad crops (split-padding-taps' regions); too much
+  // cropping leaves no room for the kernel.
+  EXPECT_EQ(shapeOf(OpKind::Conv2d, {1, 4, 9, 9}, with("pad", ints({-1, -2, 0, -3}))),
+            (Shape{1, 4, 6, 2}));
+  EXPECT_ERROR(errorOf(OpKind::Conv2d, {1, 4, 9, 9}, with("pad", int64_t{-4})),
+               "kernel extent 3 is larger than the padded input 1");
+  EXPECT_ERROR(
+      errorOf(OpKind::MaxPool2d, {1, 4, 9, 9}, {{"kernel", int64_t{2}}, {"pad", int64_t{-1}}}),
+      "must not be negative");
+  EXPECT_ERROR(errorOf(OpKind::ConvTranspose2d, {1, 4, 9, 9}, with("pad", int64_t{-1})),
                "must not be negative");
   EXPECT_ERROR(errorOf(OpKind::Conv2d, {1, 4, 9}, base), "rank-4 input");
   EXPECT_ERROR(errorOf(OpKind::Conv2d, {1, 4, 9, 9}, {{"kernel", int64_t{3}}}),

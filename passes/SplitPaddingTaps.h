@@ -1,0 +1,19 @@
+// split-padding-taps: computes a conv whose taps mostly read its zero
+// padding (a dilation near the map's size) as convs over the regions of its
+// output where the same taps land inside the input, each with only those
+// taps, joined by concats. See passes/SplitPaddingTaps.cpp for the rules.
+#pragma once
+
+#include <memory>
+
+#include "passes/Pass.h"
+
+namespace atrous {
+
+std::unique_ptr<Pass> createSplitPaddingTapsPass();
+
+// A conv is split when at least this fraction of its taps, counted over all
+// outputs, reads padding.
+inline constexpr double kSplitPaddingFraction = 0.2;
+
+} // namespace atrous
