@@ -93,6 +93,9 @@ Func lowerDataMovement(const Node &node, const NodeOperands &ops) {
   case OpKind::Slice:
     value = slice(node, ops, out);
     break;
+  case OpKind::Copy:
+    value = ops.inputs[0].at(out);
+    break;
   case OpKind::Pad:
     value = pad(node, ops, out);
     break;

@@ -94,6 +94,7 @@ static Func lowerPlain(const Node &node, const NodeOperands &ops) {
     return lowerResizeArgMax(node, ops);
   case OpKind::Concat:
   case OpKind::Slice:
+  case OpKind::Copy:
   case OpKind::Pad:
   case OpKind::Reshape:
   case OpKind::Flatten:

@@ -24,6 +24,23 @@ int fit(int factor, int extent) {
   return std::max(1, std::min(factor, extent));
 }
 
+// How many pixels of a row one register tile covers: at most `most` (what
+// the accumulator registers hold), at least half of that, and the count that
+// wastes the fewest columns on the row's last, overlapping tile (a 16-wide
+// row in tiles of 12 would compute 24 columns; in tiles of 8, 16).
+int columnsPerTile(int most, int width) {
+  if (width <= most) return std::max(1, width);
+  int best = most, bestWaste = width;
+  for (int cols = most; cols >= std::max(1, most / 2); --cols) {
+    const int waste = (width + cols - 1) / cols * cols - width;
+    if (waste < bestWaste) {
+      best = cols;
+      bestWaste = waste;
+    }
+  }
+  return best;
+}
+
 // One output channel per group: each channel reads only its own input.
 bool depthwise(const Node &conv) {
   return isConv(conv.op) && conv.attrs.getInt("groups") == conv.type.shape[1];
@@ -48,8 +65,13 @@ void scheduleCpu(const Node &anchor, const TensorType &type, const LoweredNode &
   // for the input vector and the broadcast weights.
   const int vectorRegisters =
       t.arch == Halide::Target::ARM || t.has_feature(Halide::Target::AVX512) ? 32 : 16;
-  const int rows =
-      rank >= 3 ? fit(accumulates ? vectorRegisters / 2 : 4, extentOf(type, tileDim)) : 1;
+  // A depthwise tile's rows are sized like a channels_last tile's columns,
+  // wasting the fewest rows on the last, overlapping tile (65 rows in tiles
+  // of 16 would compute 80, in tiles of 13, 65).
+  const int rows = rank < 3 ? 1
+                   : rank == 4 && depthwise(anchor)
+                       ? columnsPerTile(vectorRegisters / 2, extentOf(type, 1))
+                       : fit(accumulates ? vectorRegisters / 2 : 4, extentOf(type, tileDim));
   if (channelTile) {
     out.tile(v[0], v[2], xo, yo, xi, yi, vx, rows).vectorize(xi);
     out.reorder(xi, yi, xo, yo, v[1], v[3]).parallel(v[1]);
@@ -130,23 +152,6 @@ bool copiesFewRows(const Node &conv) {
   return (kernel - 1) * dilation + 1 <= 2 * kernel;
 }
 
-// How many pixels of a row one register tile covers: at most `most` (what
-// the accumulator registers hold), at least half of that, and the count that
-// wastes the fewest columns on the row's last, overlapping tile (a 16-wide
-// row in tiles of 12 would compute 24 columns; in tiles of 8, 16).
-int columnsPerTile(int most, int width) {
-  if (width <= most) return std::max(1, width);
-  int best = most, bestWaste = width;
-  for (int cols = most; cols >= std::max(1, most / 2); --cols) {
-    const int waste = (width + cols - 1) / cols * cols - width;
-    if (waste < bestWaste) {
-      best = cols;
-      bestWaste = waste;
-    }
-  }
-  return best;
-}
-
 // A channels_last value (ir/Layout.h) is vectorized over channels. A conv
 // computes a register tile of `channelVectors` vectors of output channels
 // times `columns` output pixels of one row: per input channel and tap, one
@@ -174,6 +179,13 @@ void scheduleChannelsLastCpu(const Node &anchor, Layout inputLayout, const Tenso
     return inner;
   };
   const bool gated = activationOf(anchor) == Activation::Gated;
+  if (anchor.op == OpKind::Copy && inputLayout == Layout::Planar) {
+    // A transpose: reads run along x, where the planar input is contiguous.
+    out.reorder(loopOrder({v[0], v[c]}))
+        .vectorize(v[0], fit(t.natural_vector_size(Halide::Float(32)), extentOf(type, 0)))
+        .parallel(row);
+    return;
+  }
   if (!value.accumulator.defined() || gated) {
     out.split(v[c], co, ci, lanes).vectorize(ci).reorder(loopOrder({ci, v[0], co})).parallel(row);
     for (Func f : value.shared)

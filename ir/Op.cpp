@@ -155,6 +155,7 @@ std::vector<OpInfo> buildTable() {
         choice("mode", AttrType::Enum, std::string("nearest"), {"nearest", "bilinear"}),
         def("align_corners", AttrType::Bool, false), def("keepdims", AttrType::Bool, true)}},
       {OpKind::WinogradConv2d, "winograd_conv2d", 1, 1, {"residual"}, winogradAttrs(), 2},
+      {OpKind::Copy, "copy", 1, 1, {}, {}},
   };
   for (size_t i = 0; i < t.size(); ++i)
     if (static_cast<size_t>(t[i].kind) != i) throw Error("op table out of order at " + t[i].name);

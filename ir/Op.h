@@ -45,6 +45,7 @@ enum class OpKind {
   Interleave,
   ResizeArgMax,
   WinogradConv2d,
+  Copy,
 };
 
 enum class AttrType {

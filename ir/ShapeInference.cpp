@@ -374,7 +374,8 @@ TensorType inferType(const Node &node, const std::vector<TensorType> &in) {
   if (node.op == OpKind::Input) return node.type;
   checkArity(info, in.size());
   bool anyDType = node.op == OpKind::Concat || node.op == OpKind::Slice ||
-                  node.op == OpKind::Reshape || node.op == OpKind::Flatten;
+                  node.op == OpKind::Copy || node.op == OpKind::Reshape ||
+                  node.op == OpKind::Flatten;
   for (const TensorType &t : in) {
     if (!anyDType && t.dtype != DType::F32)
       throw Error(info.name + " expects f32 inputs, got " + t.str());
@@ -414,6 +415,8 @@ TensorType inferType(const Node &node, const std::vector<TensorType> &in) {
     return inferConcat(node, in);
   case OpKind::Slice:
     return inferSlice(node, x);
+  case OpKind::Copy:
+    return x;
   case OpKind::Pad:
     return inferPad(node, x);
   case OpKind::GlobalAvgPool:

@@ -110,6 +110,7 @@ int64_t nodeFlops(const Graph &graph, ValueId id) {
   case OpKind::Interleave:
   case OpKind::Concat:
   case OpKind::Slice:
+  case OpKind::Copy:
   case OpKind::Pad:
   case OpKind::Reshape:
   case OpKind::Flatten:

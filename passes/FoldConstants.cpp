@@ -48,6 +48,8 @@ bool isIdentity(const Node &node, const Graph &g) {
   case OpKind::Flatten:
   case OpKind::Resize:
     return node.type == in;
+  case OpKind::Copy:
+    return true;
   case OpKind::Concat:
     return node.inputs.size() == 1;
   case OpKind::Interleave:

@@ -199,6 +199,7 @@ ReceptiveField fieldOf(const Graph &graph, ValueId id, const std::vector<Recepti
   case OpKind::Sigmoid:
   case OpKind::Tanh:
   case OpKind::Pad:
+  case OpKind::Copy:
     return input(0);
   case OpKind::Softmax:
   case OpKind::ArgMax:

@@ -191,6 +191,9 @@ class Model:
         index[axis] = slice(attrs.get("start", 0), attrs["end"], attrs.get("step", 1))
         return self.node(name, "slice", [x], attrs, x.t[tuple(index)])
 
+    def copy(self, name, x):
+        return self.node(name, "copy", [x], {}, x.t.clone())
+
     def pad(self, name, x, **attrs):
         rank = x.t.dim() - 2
         begin, end = resolve_pad(attrs["pad"], rank, None, None, None, None)
@@ -538,6 +541,11 @@ def concat_axis2(m):
 @case
 def slice_channels(m):
     m.output(m.slice("s", m.input("x", [1, 8, 4, 5]), axis=1, start=2, end=6))
+
+
+@case
+def copy_values(m):
+    m.output(m.copy("c", m.unary("r", "relu", m.input("x", [1, 16, 5, 7]))))
 
 
 @case
