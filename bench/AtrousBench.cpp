@@ -36,6 +36,7 @@ struct Options {
   std::string input; // .npy of the (single) input; default: seeded random
   std::string output;
   std::string cacheDir;
+  std::string target = "host";
   bench::TimingOptions timing;
 };
 
@@ -61,6 +62,7 @@ int run(const Options &options) {
   runPasses(graph, &weights, pipelinePasses("O2"));
   codegen::CompileOptions compileOptions;
   compileOptions.cacheDir = options.cacheDir;
+  compileOptions.target = options.target;
   std::unique_ptr<codegen::CompiledModel> compiled =
       codegen::CompiledModel::compile(graph, weights, compileOptions);
   double compileSeconds = compileTimer.seconds();
@@ -95,6 +97,9 @@ int main(int argc, char **argv) {
   app.add_option("--input", options.input, ".npy input (default: seeded random)");
   app.add_option("--output", options.output, ".npy file for the output of the last run");
   app.add_option("--cache-dir", options.cacheDir, "compiled groups cache");
+  app.add_option("--target", options.target,
+                 "Halide target of this machine's code (default host), e.g. "
+                 "x86-64-linux-avx2-fma-f16c-sse41 for AVX2 only");
   options.timing.addTo(app);
   try {
     app.parse(argc, argv);

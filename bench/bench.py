@@ -90,6 +90,13 @@ class Bench:
         self.policy = POLICIES["quick" if args.quick else "full"]
         self.env = dict(os.environ, HL_NUM_THREADS=str(THREADS), OMP_NUM_THREADS=str(THREADS),
                         ATROUS_CACHE_DIR=os.path.join(args.work, "atrous-cache"))
+        # --isa avx2: atrous compiles for AVX2, oneDNN (also inside PyTorch)
+        # dispatches no further than AVX2, PyTorch's own kernels likewise;
+        # ONNX Runtime has no such switch and keeps its AVX-512 kernels.
+        self.atrous_target = []
+        if args.isa == "avx2":
+            self.atrous_target = ["--target", "x86-64-linux-avx2-fma-f16c-sse41"]
+            self.env.update(ONEDNN_MAX_CPU_ISA="AVX2", DNNL_MAX_CPU_ISA="AVX2", ATEN_CPU_CAPABILITY="avx2")
         if args.node_modules:
             self.env["NODE_PATH"] = args.node_modules
         self.onednn = os.path.join(args.bin, "onednn_bench")
@@ -98,7 +105,8 @@ class Bench:
         torch.set_num_threads(THREADS)
 
     def fma_peak(self):
-        return run_json([os.path.join(self.args.bin, "fma_peak"), "--threads", str(THREADS)], self.env, "fma_peak")
+        return run_json([os.path.join(self.args.bin, "fma_peak"), "--threads", str(THREADS), "--isa", self.args.isa],
+                        self.env, "fma_peak")
 
     def run_case(self, case):
         d = os.path.join(self.args.work, case.id)
@@ -110,7 +118,8 @@ class Bench:
         weights = os.path.join(d, "weights.safetensors")
         atrous_out = os.path.join(d, "atrous.npy")
         argv = [os.path.join(self.args.bin, "atrous_bench"), case.atr_path(d), "--weights", WEIGHTS,
-                "--save-weights", weights, "--input", input_path, "--output", atrous_out] + timing_args(self.policy)
+                "--save-weights", weights, "--input", input_path, "--output", atrous_out] + self.atrous_target + \
+            timing_args(self.policy)
         a = run_json(argv, self.env, "atrous_bench")
         result = {"id": case.id, "title": case.title, "flops": a["flops"],
                   "atrous": dict(summary(a["times_ms"]), compile_s=a["compile_s"]), "peers": {}}
@@ -259,6 +268,8 @@ def main():
     parser.add_argument("--quick", action="store_true", help="a smoke subset, few runs")
     parser.add_argument("--json", help="write the results here")
     parser.add_argument("--only", help="run the cases whose id matches this regex (also with --quick)")
+    parser.add_argument("--isa", choices=["auto", "avx2"], default="auto",
+                        help="avx2: atrous, oneDNN and PyTorch limited to AVX2 (ORT is not), and the FMA peak of AVX2")
     args = parser.parse_args()
     os.makedirs(args.work, exist_ok=True)
     bench = Bench(args)
@@ -286,8 +297,9 @@ def main():
     peaks.append(bench.fma_peak())
     peak = max(p["gflops"] for p in peaks)
 
-    print("atrous benchmark (%s mode): %s, %d threads everywhere; FMA peak %.1f GFLOP/s (%s; %s)" %
-          ("quick" if args.quick else "full", cpu_name(), THREADS, peak, peaks[0]["isa"],
+    print("atrous benchmark (%s mode%s): %s, %d threads everywhere; FMA peak %.1f GFLOP/s (%s; %s)" %
+          ("quick" if args.quick else "full", ", AVX2 only" if args.isa == "avx2" else "", cpu_name(), THREADS,
+           peak, peaks[0]["isa"],
            ", ".join("%.1f" % p["gflops"] for p in peaks)))
     print("peers: " + ", ".join("%s %s" % (k, v) for k, v in versions(bench).items() if v))
     print("ms: median of %s; x = peer median / atrous median (above 1: atrous faster)\n" %
@@ -305,6 +317,7 @@ def main():
         report = {
             "date": datetime.datetime.now().isoformat(timespec="seconds"),
             "mode": "quick" if args.quick else "full",
+            "isa": args.isa,
             "machine": {"cpu": cpu_name(), "cpus": os.cpu_count(), "load_avg_before": load_before,
                         "load_avg_after": os.getloadavg()[0]},
             "threads": THREADS,

@@ -4,7 +4,7 @@
 # (atrous_bench, fma_peak, onednn_bench), installs onnxruntime-node under the
 # build tree if it is missing, and runs bench/bench.py, which prints the table.
 #
-#   bash bench/run.sh [--quick] [--json FILE] [--only REGEX]
+#   bash bench/run.sh [--quick] [--json FILE] [--only REGEX] [--isa avx2]
 #
 # The build is ATROUS_BUILD_DIR (default build/); everything the run writes
 # (generated cases, weights, outputs, ONNX files, compiled groups) goes to
