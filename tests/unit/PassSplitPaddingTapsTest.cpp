@@ -192,7 +192,9 @@ TEST(PassSplitPaddingTaps, WithoutWeightsTheGraphExpectsTheRegionWeights) {
 TEST(PassSplitPaddingTaps, GeneratedCodeMatchesTheReference) {
   // Regions over a planar graph input and over a channels_last value, a
   // depthwise conv, a 1-D conv, a gated one whose last region ends on the
-  // input's last sample, and a rate beyond the map, after all of -O2.
+  // input's last sample, and a rate beyond the map, after all of -O2; h and
+  // the regions of m have so few pixel tiles and so many channels (128) that
+  // their schedule sweeps channel tiles outermost.
   Graph graph = parseModel("model regions\ninput x : f32[1, 16, 21, 19]\ninput t : f32[1, 16, 50]\n"
                            "a = conv2d(x, out=32, kernel=3, dilation=9, pad=9, act=relu)\n"
                            "b = conv2d(a, out=16, kernel=3, dilation=[7, 12], pad=[7, 12])\n"
@@ -200,7 +202,9 @@ TEST(PassSplitPaddingTaps, GeneratedCodeMatchesTheReference) {
                            "e = conv2d(d, out=16, kernel=3, dilation=30, pad=30)\n"
                            "f = conv1d(t, out=16, kernel=3, dilation=16, pad=16)\n"
                            "g = conv1d(t, out=32, kernel=2, dilation=30, pad=causal, act=gated)\n"
-                           "output e\noutput f\noutput g\n");
+                           "h = conv2d(x, out=128, kernel=3, stride=3, pad=1)\n"
+                           "m = conv2d(x, out=128, kernel=3, dilation=9, pad=9, act=relu)\n"
+                           "output e\noutput f\noutput g\noutput h\noutput m\n");
   Weights weights = randomWeights(graph, 11);
   std::vector<Tensor> inputs = randomInputs(graph, 12);
   std::vector<Tensor> want = runReference(graph, weights, inputs);
