@@ -25,9 +25,8 @@
 
 #include <set>
 
-#include "passes/Rewriter.h"
-
 #include "ir/Layout.h"
+#include "passes/Rewriter.h"
 
 namespace atrous {
 

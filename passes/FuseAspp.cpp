@@ -154,10 +154,7 @@ public:
     }
     graph = rw.finish();
     if (weights) {
-      for (const std::string &name : replaced)
-        weights->erase(name);
-      for (auto &[name, tensor] : added)
-        (*weights)[name] = std::move(tensor);
+      replaceWeights(*weights, replaced, std::move(added));
       pruneWeights(graph, *weights);
     }
     return true;

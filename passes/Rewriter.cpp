@@ -83,6 +83,13 @@ void pruneWeights(const Graph &graph, Weights &weights) {
     it = wanted.count(it->first) ? std::next(it) : weights.erase(it);
 }
 
+void replaceWeights(Weights &weights, const std::vector<std::string> &retired, Weights &&made) {
+  for (const std::string &name : retired)
+    weights.erase(name);
+  for (auto &[name, tensor] : made)
+    weights[name] = std::move(tensor);
+}
+
 bool sweepUntilUnchanged(Graph &graph, Weights *weights, bool (*sweep)(Graph &, Weights *)) {
   bool changed = false;
   while (sweep(graph, weights))

@@ -44,6 +44,9 @@ std::vector<bool> liveNodes(const Graph &graph);
 std::vector<int> useCounts(const Graph &graph);
 // Removes the weights of nodes that are no longer in the graph.
 void pruneWeights(const Graph &graph, Weights &weights);
+// Erases the weights a rewrite retired, then moves in those it made (a
+// name may be in both, when a node keeps its name but not its weights).
+void replaceWeights(Weights &weights, const std::vector<std::string> &retired, Weights &&made);
 
 // Runs `sweep` (one pass over the graph that says whether it rewrote
 // anything) until a sweep changes nothing, for passes where one rewrite can

@@ -119,12 +119,7 @@ public:
         rw.setMap(id, emitRegions(rw, id, splits[i], weights, added, replaced));
     }
     graph = rw.finish();
-    if (weights) {
-      for (const std::string &name : replaced)
-        weights->erase(name);
-      for (auto &[name, tensor] : added)
-        (*weights)[name] = std::move(tensor);
-    }
+    if (weights) replaceWeights(*weights, replaced, std::move(added));
     return true;
   }
 
