@@ -99,16 +99,10 @@ private:
     for (size_t i = 0; i < n; ++i) {
       const Node &node = graph.nodes[i];
       const auto id = static_cast<ValueId>(i);
-      const ValueId source = node.op == OpKind::Input ? -1 : node.inputs[0];
-      if (readsAcrossChannels(node) && copyOf[static_cast<size_t>(source)] >= 0) {
-        Node reader = node;
-        for (ValueId &in : reader.inputs)
-          in = rw.map(in);
-        reader.inputs[0] = copyOf[static_cast<size_t>(source)];
-        rw.setMap(id, rw.add(std::move(reader)));
-      } else {
-        rw.copy(id);
-      }
+      const ValueId copied = rw.copy(id);
+      if (readsAcrossChannels(node) && copyOf[static_cast<size_t>(node.inputs[0])] >= 0)
+        rw.graph().nodes[static_cast<size_t>(copied)].inputs[0] =
+            copyOf[static_cast<size_t>(node.inputs[0])];
       if (!needs[i]) continue;
       Node copy;
       copy.op = OpKind::Copy;

@@ -56,24 +56,29 @@ std::vector<Band> bandsOf(const WindowGeometry &g, int d) {
   return bands;
 }
 
-// The bands of every spatial dim, or nothing when the conv is not split.
-std::vector<std::vector<Band>> splitOf(const Graph &graph, const Node &node) {
-  if (!isConv(node.op) || hasResidual(node)) return {};
-  const WindowGeometry g = windowGeometry(node, graph.type(node.inputs[0]).shape);
+// A conv's window and the bands of every spatial dim; no bands when the
+// conv is not split.
+struct Split {
+  WindowGeometry g;
   std::vector<std::vector<Band>> bands;
+};
+
+Split splitOf(const Graph &graph, const Node &node) {
+  if (!isConv(node.op) || hasResidual(node)) return {};
+  Split s{windowGeometry(node, graph.type(node.inputs[0]).shape), {}};
   double all = 1, inside = 1;
-  for (int d = 0; d < g.rank; ++d) {
-    bands.push_back(bandsOf(g, d));
+  for (int d = 0; d < s.g.rank; ++d) {
+    s.bands.push_back(bandsOf(s.g, d));
     int64_t taps = 0;
-    for (const Band &b : bands.back()) {
+    for (const Band &b : s.bands.back()) {
       if (b.k1 < b.k0) return {};
       taps += (b.end - b.begin) * (b.k1 - b.k0 + 1);
     }
-    all *= static_cast<double>(g.out[d] * g.kernel[d]);
+    all *= static_cast<double>(s.g.out[d] * s.g.kernel[d]);
     inside *= static_cast<double>(taps);
   }
   if (inside > (1 - kSplitPaddingFraction) * all) return {};
-  return bands;
+  return s;
 }
 
 // The taps [k0[d], k1[d]] of a [out, in/groups, k...] weight.
@@ -101,11 +106,11 @@ public:
   }
 
   bool run(Graph &graph, Weights *weights) override {
-    std::vector<std::vector<std::vector<Band>>> splits(graph.nodes.size());
+    std::vector<Split> splits(graph.nodes.size());
     bool any = false;
     for (size_t i = 0; i < graph.nodes.size(); ++i) {
       splits[i] = splitOf(graph, graph.nodes[i]);
-      any = any || !splits[i].empty();
+      any = any || !splits[i].bands.empty();
     }
     if (!any) return false;
     Rewriter rw(graph);
@@ -113,7 +118,7 @@ public:
     std::vector<std::string> replaced;
     for (size_t i = 0; i < graph.nodes.size(); ++i) {
       const auto id = static_cast<ValueId>(i);
-      if (splits[i].empty())
+      if (splits[i].bands.empty())
         rw.copy(id);
       else
         rw.setMap(id, emitRegions(rw, id, splits[i], weights, added, replaced));
@@ -124,12 +129,11 @@ public:
   }
 
 private:
-  static ValueId emitRegions(Rewriter &rw, ValueId c, const std::vector<std::vector<Band>> &bands,
-                             const Weights *weights, Weights &added,
-                             std::vector<std::string> &replaced) {
-    const Graph &old = rw.old();
-    const Node &conv = old.node(c);
-    const WindowGeometry g = windowGeometry(conv, old.type(conv.inputs[0]).shape);
+  static ValueId emitRegions(Rewriter &rw, ValueId c, const Split &split, const Weights *weights,
+                             Weights &added, std::vector<std::string> &replaced) {
+    const Node &conv = rw.old().node(c);
+    const WindowGeometry &g = split.g;
+    const std::vector<std::vector<Band>> &bands = split.bands;
     const bool hasBias = conv.attrs.getBool("bias");
     const Tensor *weight = nullptr, *bias = nullptr;
     if (weights) {

@@ -13,7 +13,6 @@ that computes the same outputs bit for bit. The exports are tens of MB, so
 they are made here, in the build tree, rather than committed.
 
 Usage: check_onnx_models.py --atrousc BIN --work DIR [--only NAME]
-Exits 77 (skipped) when scripts/torch_models.py is not there.
 """
 
 import argparse
@@ -31,21 +30,14 @@ import torch
 HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCE_DIR = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(SOURCE_DIR, "scripts"))
-if os.environ.get("ATROUS_TORCH_MODELS"):
-    sys.path.insert(0, os.environ["ATROUS_TORCH_MODELS"])
 sys.dont_write_bytecode = True  # keep the source tree clean
-try:
-    import torch_models  # noqa: E402
-except ImportError:
-    print("skipped: scripts/torch_models.py (the PyTorch definitions of models/) is missing")
-    sys.exit(77)
+import torch_models  # noqa: E402
 
 # Relative to the output's largest magnitude. PyTorch's golden is exact
 # (float64); the reference interpreter's f32 rounding over tens of layers
 # stays near 1e-6 of the output scale, generated code's near 1e-5.
 REL_TOL = 1e-4
-# Small sizes that reach every layer's borders (as the codegen model tests).
-SIZES = {"deeplabv3plus": 65, "fcn_atrous": 64, "linknet": 64, "wavenet": 600}
+SIZES = torch_models.TEST_SIZES
 SEED = 3
 
 

@@ -29,10 +29,7 @@ sys.dont_write_bytecode = True  # keep the source tree clean
 import torch_models  # noqa: E402
 
 REL_TOL = 1e-4
-# Small sizes that still reach every layer's borders: DeepLab's rate-18 ASPP
-# taps fall mostly in padding at 65x65, LinkNet needs a multiple of 32, and
-# WaveNet's dilation-512 taps see both samples and causal padding at 600.
-SIZES = {"deeplabv3plus": 65, "fcn_atrous": 64, "linknet": 64, "wavenet": 600}
+SIZES = torch_models.TEST_SIZES
 
 
 def check_model(args, name, seed):

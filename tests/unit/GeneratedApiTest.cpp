@@ -13,6 +13,7 @@
 #include "codegen/CompiledModel.h"
 #include "frontend/Parser.h"
 #include "frontend/WeightSource.h"
+#include "ir/Error.h"
 
 using namespace atrous;
 
@@ -88,6 +89,27 @@ TEST_F(GeneratedApi, RunRejectsNullPointers) {
   EXPECT_EQ(lastError(), "output 'p' is NULL");
   EXPECT_EQ(run()(in.data(), out.data()), kOk);
   EXPECT_EQ(lastError(), "");
+}
+
+TEST_F(GeneratedApi, RunIntoRejectsWrongOutputTensors) {
+  const Tensor input = randomTensor(graph_->type(graph_->inputs()[0]), 1);
+  const TensorType outType = graph_->type(graph_->outputs[0]);
+  auto errorOf = [&](std::vector<Tensor> outputs) -> std::string {
+    try {
+      model_->runInto({input}, outputs);
+    } catch (const Error &e) {
+      return e.what();
+    }
+    return "";
+  };
+  EXPECT_NE(errorOf({}).find("has 1 outputs, got 0 tensors"), std::string::npos);
+  EXPECT_NE(errorOf({Tensor(outType), Tensor(outType)}).find("got 2 tensors"), std::string::npos);
+  EXPECT_NE(errorOf({Tensor(TensorType{DType::F32, {1, 4, 9, 10}})})
+                .find("output 'p' is f32[1, 4, 9, 11], got a tensor of f32[1, 4, 9, 10]"),
+            std::string::npos);
+  std::vector<Tensor> outputs = {Tensor(outType)};
+  model_->runInto({input}, outputs);
+  EXPECT_TRUE(outputs[0] == model_->run({input})[0]);
 }
 
 TEST_F(GeneratedApi, RunBuffersRejectsWrongBuffers) {

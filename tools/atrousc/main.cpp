@@ -18,6 +18,10 @@ static void addLevelOption(CLI::App *cmd, std::string &level, const char *what) 
   cmd->add_option("-O", level, what)->check(CLI::IsMember({"0", "2"}));
 }
 
+static void addPassesOption(CLI::App *cmd, std::string &passes) {
+  cmd->add_option("--passes", passes, "passes to run, in order, instead of the -O pipeline: a,b,c");
+}
+
 static void addCacheDirOption(CLI::App *cmd, std::string &dir) {
   cmd->add_option("--cache-dir", dir,
                   "where compiled groups are kept (default $ATROUS_CACHE_DIR or ~/.cache/atrous)");
@@ -48,7 +52,7 @@ int main(int argc, char **argv) {
   opt->add_option("MODEL", optOpts.model.model, "model file (.atr or .onnx)");
   opt->add_option("--input-shape", optOpts.model.inputShapes,
                   "replace an input's shape, e.g. --input-shape x=1x3x65x65 (repeatable)");
-  opt->add_option("--passes", optOpts.passes, "passes to run, in order: a,b,c");
+  addPassesOption(opt, optOpts.passes);
   addLevelOption(opt, optOpts.level, "the pipeline when --passes is not given: -O0 or -O2");
   opt->add_flag("--print-after-all", optOpts.printAfterAll, "print the IR after every pass");
   opt->add_option("--print-after", optOpts.printAfter, "print the IR after the named pass");
@@ -75,7 +79,7 @@ int main(int argc, char **argv) {
                   "halide (generated code, the default) or reference (the interpreter)")
       ->check(CLI::IsMember({"halide", "reference"}));
   addLevelOption(run, runOpts.level, "passes before the halide backend: -O0 or -O2 (default)");
-  run->add_option("--passes", runOpts.passes, "passes to run instead of the -O pipeline: a,b,c");
+  addPassesOption(run, runOpts.passes);
   run->add_option("--repeat", runOpts.repeat,
                   "run N times and print the latency of each run and their median (default 1)")
       ->check(CLI::Range(1, 100000));
@@ -95,8 +99,7 @@ int main(int argc, char **argv) {
                     "linking them into the library");
   addCacheDirOption(compile, compileOpts.cacheDir);
   addLevelOption(compile, compileOpts.level, "graph passes to run: -O0 or -O2 (default)");
-  compile->add_option("--passes", compileOpts.passes,
-                      "passes to run instead of the -O pipeline: a,b,c");
+  addPassesOption(compile, compileOpts.passes);
 
   cli::ImportOptions importOpts;
   CLI::App *importCmd = app.add_subcommand(
