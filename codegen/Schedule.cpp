@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "codegen/ScheduleTranspose.h"
 #include "codegen/ScheduleWinograd.h"
 #include "codegen/Target.h"
 #include "ir/Epilogue.h"
@@ -44,6 +45,10 @@ int columnsPerTile(int most, int width) {
 // At most this many pixel tiles (rows times column tiles) and a conv sweeps
 // its output channel tiles outermost (scheduleChannelsLastCpu).
 constexpr int kFewPixelTiles = 16;
+
+// A 1-D conv's input copy is split among the threads in runs of this many
+// samples (64 KB at 64 channels).
+constexpr int kCopyRunSamples = 256;
 
 // One output channel per group: each channel reads only its own input.
 bool depthwise(const Node &conv) {
@@ -184,7 +189,9 @@ void scheduleChannelsLastCpu(const Node &anchor, Layout inputLayout, const Tenso
   };
   const bool gated = activationOf(anchor) == Activation::Gated;
   if (anchor.op == OpKind::Copy && inputLayout == Layout::Planar) {
-    // A transpose: reads run along x, where the planar input is contiguous.
+    if (blockTransposable(type, t)) return scheduleBlockTranspose(out, value.func, type, true, t);
+    // Too few channels or pixels for a block: reads run along x, where the
+    // planar input is contiguous.
     out.reorder(loopOrder({v[0], v[c]}))
         .vectorize(v[0], fit(t.natural_vector_size(Halide::Float(32)), extentOf(type, 0)))
         .parallel(row);
@@ -276,10 +283,20 @@ void scheduleChannelsLastCpu(const Node &anchor, Layout inputLayout, const Tenso
     // dilated kernel, whose taps skip most rows of that box, copies the input
     // once instead, as do 1-D convs (whose window can span thousands of
     // samples) and gated accumulators (computed whole).
-    if (rank == 4 && !gated && !weightsOuter && copiesFewRows(anchor))
+    if (rank == 4 && !gated && !weightsOuter && copiesFewRows(anchor)) {
       padded.compute_at(out, row);
-    else
-      padded.compute_root().parallel(pv[rank == 4 ? 1 : rank - 1]);
+    } else if (rank == 4) {
+      padded.compute_root().parallel(pv[1]);
+    } else {
+      // A sequence has no rows: the threads split it into runs of samples
+      // (with one image, a parallel loop over images left one thread
+      // copying a WaveNet layer's 4 MB).
+      Var run("run");
+      padded.compute_root()
+          .split(pv[0], run, pv[0], kCopyRunSamples, Halide::TailStrategy::GuardWithIf)
+          .reorder(pv[rank - 2], run)
+          .parallel(run);
+    }
   }
 }
 
@@ -322,6 +339,12 @@ void scheduleGroup(const Node &anchor, Layout anchorInput, const Node &output,
     scheduleGpu(anchor, output.type, value, out);
   else if (layoutOf(output) == Layout::ChannelsLast || tilesOutputChannels(anchor))
     scheduleChannelsLastCpu(anchor, anchorInput, output.type, value, out, target);
+  else if (anchorInput == Layout::ChannelsLast && !value.accumulator.defined() &&
+           value.shared.empty() && blockTransposable(output.type, target))
+    // Data movement or elementwise ops that turn channels_last parts into a
+    // planar value, such as the concat of split-padding-taps' regions into a
+    // graph output.
+    scheduleBlockTranspose(out, value.func, output.type, false, target);
   else
     scheduleCpu(anchor, output.type, value, out, target);
 }

@@ -1,10 +1,14 @@
-// Default schedules, chosen by op class and target. They are correct for
-// every shape (tile factors never exceed an extent) and reasonably fast:
-// vectorized by the target's native width along the innermost dimension,
-// parallel over an outer one, convolution accumulators kept per register
-// tile. GPU targets get gpu_blocks/gpu_threads tiles (threads rather than
-// lanes, so one schedule serves CUDA and OpenCL). Serious speed is the job of
-// the schedule templates that will replace these.
+// The schedule templates, chosen by op class, layout and target. Every
+// template is correct for every shape (tile factors never exceed an extent,
+// or their tails are guarded) and sized from the target's vector width and
+// register count: channels_last convs in register tiles of output channel
+// vectors x pixels (Schedule.cpp), planar depthwise convs in tiles of rows x
+// lanes, Winograd convs as GEMMs per transform position
+// (ScheduleWinograd.cpp), layout changes as block transposes
+// (ScheduleTranspose.cpp), and everything else vectorized along its innermost
+// dimension and parallel over an outer one. GPU targets get
+// gpu_blocks/gpu_threads tiles (threads rather than lanes, so one schedule
+// serves CUDA and OpenCL).
 #pragma once
 
 #include <Halide.h>
@@ -16,7 +20,7 @@ namespace atrous::codegen {
 
 // Bumped whenever lowering or a schedule changes, so that cached group
 // objects are rebuilt.
-inline constexpr int kCodegenVersion = 22;
+inline constexpr int kCodegenVersion = 24;
 
 // Schedules a group: `value` is what its nodes lowered to (the anchor's
 // accumulator, the shared Funcs, the last node's Func), `out` the pipeline

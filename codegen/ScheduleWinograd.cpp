@@ -19,6 +19,7 @@
 
 #include <algorithm>
 
+#include "codegen/ScheduleTranspose.h"
 #include "codegen/Target.h"
 #include "ir/Winograd.h"
 
@@ -105,7 +106,10 @@ void scheduleCpu(const TensorType &type, const LoweredNode &value, Func out,
 
   // The output reads its pixels from the stored tiles.
   std::vector<Var> v = halideVars(4);
-  if (xInnermost(out)) {
+  if (xInnermost(out) && blockTransposable(type, t)) {
+    // The tiles hold channels innermost; a planar output turns them in blocks.
+    scheduleBlockTranspose(out, value.func, type, false, t);
+  } else if (xInnermost(out)) {
     out.vectorize(v[0], fit(vec, static_cast<int>(type.shape[3]))).parallel(v[2]);
   } else {
     out.vectorize(v[2], fit(vec, static_cast<int>(type.shape[1]))).parallel(v[1]);

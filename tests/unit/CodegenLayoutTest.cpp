@@ -129,6 +129,22 @@ void addCases(CaseGraph &cases, Draw &d) {
     l.finish(soft);
     cases.output(cases.op(OpKind::GlobalAvgPool, {woven}));
   }
+  // Copies into channels_last and planar outputs of channels_last parts,
+  // which are block transposes (codegen/ScheduleTranspose.h) once a value
+  // has a vector of channels and a block of pixels: extents that are no
+  // multiple of a block leave overlapping last blocks, and those below a
+  // block take the plain schedule.
+  for (int rank : {3, 4}) {
+    const int64_t channels = d.pick<int64_t>({16, 21, 40}), width = d.pick<int64_t>({7, 8, 13, 29});
+    const Shape in =
+        rank == 4 ? Shape{1, channels, d.range(2, 9), width} : Shape{1, channels, width};
+    cases.begin("layout changes of " + shapeStr(in));
+    ValueId x = cases.input(in);
+    ValueId turned = cases.op(OpKind::Copy, {x}, {{"layout", std::string("channels_last")}});
+    ValueId doubled =
+        cases.op(OpKind::Add, {turned, turned}, {{"layout", std::string("channels_last")}});
+    cases.output(cases.op(OpKind::Concat, {turned, doubled}, {{"axis", int64_t{rank - 1}}}));
+  }
 }
 
 TEST(CodegenLayouts, MixedLayoutsMatchReference) {

@@ -1,0 +1,26 @@
+// The schedule of a group that turns a value between the planar and the
+// channels_last layouts (ir/Layout.h): a copy into channels_last, a concat or
+// interleave of channels_last parts into a planar graph output, a Winograd
+// conv's channels-innermost tiles stored planar.
+#pragma once
+
+#include <Halide.h>
+
+#include "ir/Graph.h"
+
+namespace atrous::codegen {
+
+// Whether `type` is large enough along x and channels for one block of
+// scheduleBlockTranspose on `target`.
+bool blockTransposable(const TensorType &type, const Halide::Target &target);
+
+// Schedules `out`, a copy of `source` in the other layout: `toChannelsLast`
+// when `source` reads planar values and `out` is channels_last, else the
+// reverse. Works in square blocks of channels x pixels along x: each block is
+// loaded with vectors along the source's contiguous dimension, transposed in
+// registers, and stored with vectors along the output's, so neither side
+// scatters nor gathers one element per lane.
+void scheduleBlockTranspose(Halide::Func out, Halide::Func source, const TensorType &type,
+                            bool toChannelsLast, const Halide::Target &target);
+
+} // namespace atrous::codegen
