@@ -1,6 +1,7 @@
 // Pointwise ops: activations, batchnorm and bias (per channel, dim 1), and
 // add / mul with NumPy broadcasting.
 #include "codegen/Lowering.h"
+#include "codegen/VectorMath.h"
 
 #include "ir/Error.h"
 
@@ -42,7 +43,7 @@ Func lowerElementwise(const Node &node, const NodeOperands &ops) {
     value = 1.0f / (1.0f + Halide::exp(-x));
     break;
   case OpKind::Tanh:
-    value = Halide::tanh(x);
+    value = vectorTanh(x);
     break;
   case OpKind::Bias:
     value = x + ops.param("bias").at({out[1]});

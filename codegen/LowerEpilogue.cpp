@@ -2,6 +2,7 @@
 // residual add and activation applied to the accumulator as it is read, so
 // the op's output is written once, already activated.
 #include "codegen/Lowering.h"
+#include "codegen/VectorMath.h"
 #include "ir/Epilogue.h"
 
 namespace atrous::codegen {
@@ -46,12 +47,12 @@ Func lowerEpilogue(const Node &node, const Func &accumulator, const NodeOperands
     value = 1.0f / (1.0f + Halide::exp(-z(out)));
     break;
   case Activation::Tanh:
-    value = Halide::tanh(z(out));
+    value = vectorTanh(z(out));
     break;
   case Activation::Gated: {
     std::vector<Expr> second = out;
     second[1] = out[1] + static_cast<int>(node.type.shape[1]);
-    value = Halide::tanh(z(out)) / (1.0f + Halide::exp(-z(second)));
+    value = vectorTanh(z(out)) / (1.0f + Halide::exp(-z(second)));
     break;
   }
   }
