@@ -46,8 +46,9 @@ int columnsPerTile(int most, int width) {
 // its output channel tiles outermost (scheduleChannelsLastCpu).
 constexpr int kFewPixelTiles = 16;
 
-// A 1-D conv's input copy is split among the threads in runs of this many
-// samples (64 KB at 64 channels).
+// Work along a sequence (a 1-D conv's input copy, an output or reduction
+// with no rows) is split among the threads in runs of this many samples
+// (64 KB at 64 channels).
 constexpr int kCopyRunSamples = 256;
 
 // One output channel per group: each channel reads only its own input.
@@ -141,9 +142,18 @@ void scheduleCpu(const Node &anchor, const TensorType &type, const LoweredNode &
       if (rank >= 3) update.unroll(v[tileDim], rows);
     }
   }
+  // Shared reductions (softmax's row max and sum) are split among the
+  // threads by rows, or by runs of samples in a sequence: over images, there
+  // is usually one, and WaveNet's 256-class softmax ran on one thread.
   for (Func f : value.shared) {
-    f.compute_root().vectorize(v[0], vx);
-    if (rank >= 2) f.parallel(v[rank - 1]);
+    f.compute_root();
+    if (rank == 3) {
+      Var run("run");
+      f.split(v[0], run, v[0], fit(kCopyRunSamples, extentOf(type, 0))).parallel(run);
+    } else if (rank >= 2) {
+      f.parallel(v[rank == 4 ? 1 : rank - 1]);
+    }
+    f.vectorize(v[0], vx);
   }
   // A depthwise conv copies its zero-extended input one channel plane at a
   // time, which stays in cache for the taps, so they load with no bounds test.
@@ -198,7 +208,15 @@ void scheduleChannelsLastCpu(const Node &anchor, Layout inputLayout, const Tenso
     return;
   }
   if (!value.accumulator.defined() || gated) {
-    out.split(v[c], co, ci, lanes).vectorize(ci).reorder(loopOrder({ci, v[0], co})).parallel(row);
+    out.split(v[c], co, ci, lanes).vectorize(ci);
+    if (rank == 4) {
+      out.reorder(loopOrder({ci, v[0], co})).parallel(row);
+    } else {
+      Var run("run");
+      out.split(v[0], run, v[0], fit(kCopyRunSamples, extentOf(type, 0)))
+          .reorder(ci, v[0], co, run, v[2])
+          .parallel(run);
+    }
     for (Func f : value.shared)
       f.compute_root().vectorize(v[c], lanes).parallel(v[rank - 1]);
     if (!value.accumulator.defined()) return;
