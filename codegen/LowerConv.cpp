@@ -48,10 +48,11 @@ struct ConvParts {
   LoweredValue padded;
   std::vector<Expr> out; // the output's logical indices
   RDom r;
-  Expr group; // the group of output channel out[1]
-  Func conv;  // initialized to the bias; the caller adds the update
+  Expr channel; // the conv channel (of the weights and bias) that out[1] computes
+  Expr group;   // its group
+  Func conv;    // initialized to the bias; the caller adds the update
 
-  ConvParts(const Node &node, const NodeOperands &ops)
+  ConvParts(const Node &node, const NodeOperands &ops, int gatedHalf = 0)
       : g(windowGeometry(node, ops.inputs[0].type.shape)), rank(node.type.rank()),
         exterior(!readsOnlyInside(node, g, ops.inputs[0].type.shape)),
         padded(exterior ? withConstantExterior(ops.inputs[0], 0.0f) : identity(ops.inputs[0])),
@@ -63,21 +64,22 @@ struct ConvParts {
     for (int d = 0; d < g.rank; ++d)
       ranges.emplace_back(0, static_cast<int>(g.kernel[d]));
     r = RDom(ranges);
-    group = out[1] / outPerGroup;
-    defineLogical(conv, rank, biasOrZero(ops, out[1]));
+    channel = gatedHalf ? gatedConvChannel(out[1], gatedHalf) : out[1];
+    group = channel / outPerGroup;
+    defineLogical(conv, rank, biasOrZero(ops, channel));
   }
 };
 
 } // namespace
 
-Func lowerConv(const Node &node, const NodeOperands &ops, LoweredNode *parts) {
-  ConvParts c(node, ops);
+Func lowerConv(const Node &node, const NodeOperands &ops, LoweredNode *parts, int gatedHalf) {
+  ConvParts c(node, ops, gatedHalf);
   if (parts) {
     parts->paddedInput = c.padded.func;
     parts->extended = c.exterior;
   }
   std::vector<Expr> src = {c.out[0], c.group * c.inPerGroup + c.r[0]};
-  std::vector<Expr> tap = {c.out[1], c.r[0]};
+  std::vector<Expr> tap = {c.channel, c.r[0]};
   for (int d = 0; d < c.g.rank; ++d) {
     src.push_back(c.out[2 + d] * static_cast<int>(c.g.stride[d]) -
                   static_cast<int>(c.g.padBegin[d]) +

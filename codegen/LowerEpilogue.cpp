@@ -4,19 +4,36 @@
 #include "codegen/Lowering.h"
 #include "codegen/VectorMath.h"
 #include "ir/Epilogue.h"
+#include "ir/Layout.h"
 
 namespace atrous::codegen {
 
 using Halide::Expr;
 using Halide::Func;
 
+bool pairsGatedChannels(const Node &node) {
+  return isConv(node.op) && activationOf(node) == Activation::Gated && tilesOutputChannels(node);
+}
+
+Expr gatedTanhChannel(const Expr &c) {
+  const int block = static_cast<int>(kChannelsLastBlock);
+  return c / block * (2 * block) + c % block;
+}
+
+Expr gatedConvChannel(const Expr &p, int half) {
+  const int block = static_cast<int>(kChannelsLastBlock);
+  return p / (2 * block) * block + p % block + Halide::select(p % (2 * block) >= block, half, 0);
+}
+
 Func lowerEpilogue(const Node &node, const Func &accumulator, const NodeOperands &ops) {
   const int rank = node.type.rank();
   const TensorType accType = accumulatorType(node);
   LoweredValue acc{accumulator, accType};
   std::vector<Expr> out = logicalArgs(rank);
-  auto z = [&](std::vector<Expr> idx) {
-    Expr v = acc.at(idx);
+  // The accumulator at `at` plus the residual at `idx`, the same indices in
+  // the conv's channel order (they differ for gated pairs only).
+  auto z = [&](const std::vector<Expr> &at, const std::vector<Expr> &idx) {
+    Expr v = acc.at(at);
     if (hasResidual(node)) {
       const LoweredValue &r = ops.inputs.back();
       int offset = rank - r.type.rank();
@@ -30,29 +47,34 @@ Func lowerEpilogue(const Node &node, const Func &accumulator, const NodeOperands
   Expr value;
   switch (activationOf(node)) {
   case Activation::None:
-    value = z(out);
+    value = z(out, out);
     break;
   case Activation::Relu:
-    value = Halide::max(z(out), 0.0f);
+    value = Halide::max(z(out, out), 0.0f);
     break;
   case Activation::Relu6:
-    value = Halide::clamp(z(out), 0.0f, 6.0f);
+    value = Halide::clamp(z(out, out), 0.0f, 6.0f);
     break;
   case Activation::LeakyRelu: {
-    Expr v = z(out);
+    Expr v = z(out, out);
     value = Halide::select(v < 0.0f, v * static_cast<float>(node.attrs.getFloat("alpha")), v);
     break;
   }
   case Activation::Sigmoid:
-    value = 1.0f / (1.0f + Halide::exp(-z(out)));
+    value = 1.0f / (1.0f + Halide::exp(-z(out, out)));
     break;
   case Activation::Tanh:
-    value = vectorTanh(z(out));
+    value = vectorTanh(z(out, out));
     break;
   case Activation::Gated: {
-    std::vector<Expr> second = out;
-    second[1] = out[1] + static_cast<int>(node.type.shape[1]);
-    value = vectorTanh(z(out)) / (1.0f + Halide::exp(-z(second)));
+    std::vector<Expr> tanhAt = out, sigmoidAt = out;
+    sigmoidAt[1] = out[1] + static_cast<int>(node.type.shape[1]);
+    const std::vector<Expr> sigmoidChannel = sigmoidAt;
+    if (pairsGatedChannels(node)) {
+      tanhAt[1] = gatedTanhChannel(out[1]);
+      sigmoidAt[1] = tanhAt[1] + static_cast<int>(kChannelsLastBlock);
+    }
+    value = vectorTanh(z(tanhAt, out)) / (1.0f + Halide::exp(-z(sigmoidAt, sigmoidChannel)));
     break;
   }
   }

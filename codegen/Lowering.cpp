@@ -114,7 +114,8 @@ LoweredNode lowerNode(const Node &node, const NodeOperands &ops) {
     Node accumulatorNode = node;
     accumulatorNode.type = accumulatorType(node);
     LoweredNode lowered;
-    lowered.accumulator = isConv(node.op) ? lowerConv(accumulatorNode, ops, &lowered)
+    const int gatedHalf = pairsGatedChannels(node) ? static_cast<int>(node.type.shape[1]) : 0;
+    lowered.accumulator = isConv(node.op) ? lowerConv(accumulatorNode, ops, &lowered, gatedHalf)
                                           : lowerPlain(accumulatorNode, ops);
     lowered.func = lowerEpilogue(node, lowered.accumulator, ops);
     return lowered;

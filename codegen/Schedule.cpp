@@ -171,6 +171,14 @@ bool copiesFewRows(const Node &conv) {
   return (kernel - 1) * dilation + 1 <= 2 * kernel;
 }
 
+// A gated conv whose halves lie C channels apart in its accumulator (not
+// pairsGatedChannels: a transposed conv, or a layout written by hand on
+// channels that do not fill blocks): its accumulator must be computed whole
+// before the gate reads it, which the planar template does.
+bool unpairedGated(const Node &anchor) {
+  return activationOf(anchor) == Activation::Gated && !pairsGatedChannels(anchor);
+}
+
 // A channels_last value (ir/Layout.h) is vectorized over channels. A conv
 // computes a register tile of `channelVectors` vectors of output channels
 // times `columns` output pixels of one row: per input channel and tap, one
@@ -180,9 +188,9 @@ bool copiesFewRows(const Node &conv) {
 // (the taps then read it with no bounds test) or is planar (whose channels
 // lie an image apart, a cache line and soon a page per load). Input channels are
 // the innermost reduction: consecutive in a channels_last input and in the
-// packed weights. A gated conv's epilogue pairs accumulator channel c with
-// c + C, so its accumulator is stored whole and tiled the same way, and the
-// epilogue reads two vectors of it.
+// packed weights. A gated conv's accumulator pairs the blocks of its two
+// halves (codegen/Lowering.h, pairsGatedChannels), so its tile is the two
+// blocks of one output block, gated in registers.
 void scheduleChannelsLastCpu(const Node &anchor, Layout inputLayout, const TensorType &type,
                              const LoweredNode &value, Func out, const Halide::Target &t) {
   const int rank = type.rank();
@@ -207,7 +215,7 @@ void scheduleChannelsLastCpu(const Node &anchor, Layout inputLayout, const Tenso
         .parallel(row);
     return;
   }
-  if (!value.accumulator.defined() || gated) {
+  if (!value.accumulator.defined()) {
     out.split(v[c], co, ci, lanes).vectorize(ci);
     if (rank == 4) {
       out.reorder(loopOrder({ci, v[0], co})).parallel(row);
@@ -219,13 +227,17 @@ void scheduleChannelsLastCpu(const Node &anchor, Layout inputLayout, const Tenso
     }
     for (Func f : value.shared)
       f.compute_root().vectorize(v[c], lanes).parallel(v[rank - 1]);
-    if (!value.accumulator.defined()) return;
+    return;
   }
   const int channels = extentOf(type, c) * (gated ? 2 : 1);
   const int vectorRegisters =
       t.arch == Halide::Target::ARM || t.has_feature(Halide::Target::AVX512) ? 32 : 16;
-  const int channelVectors = std::max(1, std::min(2, channels / lanes));
+  const int channelVectors = gated ? 2 * static_cast<int>(kChannelsLastBlock) / lanes
+                                   : std::max(1, std::min(2, channels / lanes));
+  // Accumulator channels per tile; a gated tile is one block of output
+  // channels.
   const int channelsPerTile = lanes * channelVectors;
+  const int outChannelsPerTile = gated ? channelsPerTile / 2 : channelsPerTile;
   const int columns = columnsPerTile(vectorRegisters * 3 / 4 / channelVectors, extentOf(type, 0));
 
   // Output channel tiles go outermost when the map has so few pixel tiles
@@ -249,31 +261,15 @@ void scheduleChannelsLastCpu(const Node &anchor, Layout inputLayout, const Tenso
   std::vector<Halide::VarOrRVar> taps = {r[0]};
   for (size_t k = r.size(); k-- > 1;)
     taps.push_back(r[k]);
-  if (gated) {
-    acc.compute_root();
-    std::vector<Halide::VarOrRVar> order = {ci, xi};
-    order.insert(order.end(), taps.begin(), taps.end());
-    order.push_back(co);
-    order.push_back(xo);
-    update.split(v[c], co, ci, channelsPerTile)
-        .split(v[0], xo, xi, columns, Halide::TailStrategy::GuardWithIf)
-        .reorder(loopOrder(order))
-        .split(ci, cv, ci, lanes)
-        .vectorize(ci)
-        .unroll(cv)
-        .unroll(xi)
-        .parallel(rank == 4 ? row : xo);
-  } else {
-    out.split(v[c], co, ci, channelsPerTile).split(v[0], xo, xi, columns);
-    if (weightsOuter)
-      out.reorder(ci, xi, xo, row, co, v[3]).vectorize(ci, lanes).parallel(co);
-    else
-      out.reorder(loopOrder({ci, xi, co, xo})).vectorize(ci, lanes).parallel(rank == 4 ? row : xo);
-    acc.compute_at(out, co);
-    std::vector<Halide::VarOrRVar> order = {v[c], v[0]};
-    order.insert(order.end(), taps.begin(), taps.end());
-    update.reorder(order).split(v[c], cv, v[c], lanes).vectorize(v[c]).unroll(cv).unroll(v[0]);
-  }
+  out.split(v[c], co, ci, outChannelsPerTile).split(v[0], xo, xi, columns);
+  if (weightsOuter)
+    out.reorder(ci, xi, xo, row, co, v[3]).vectorize(ci, lanes).parallel(co);
+  else
+    out.reorder(loopOrder({ci, xi, co, xo})).vectorize(ci, lanes).parallel(rank == 4 ? row : xo);
+  acc.compute_at(out, co);
+  std::vector<Halide::VarOrRVar> order = {v[c], v[0]};
+  order.insert(order.end(), taps.begin(), taps.end());
+  update.reorder(order).split(v[c], cv, v[c], lanes).vectorize(v[c]).unroll(cv).unroll(v[0]);
   if (value.paddedInput.defined() && (value.extended || inputLayout != Layout::ChannelsLast)) {
     Func padded = value.paddedInput;
     const std::vector<Var> pv = padded.args();
@@ -300,8 +296,8 @@ void scheduleChannelsLastCpu(const Node &anchor, Layout inputLayout, const Tenso
     // in cache for the row's taps. Halide copies the rows' bounding box, so a
     // dilated kernel, whose taps skip most rows of that box, copies the input
     // once instead, as do 1-D convs (whose window can span thousands of
-    // samples) and gated accumulators (computed whole).
-    if (rank == 4 && !gated && !weightsOuter && copiesFewRows(anchor)) {
+    // samples).
+    if (rank == 4 && !weightsOuter && copiesFewRows(anchor)) {
       padded.compute_at(out, row);
     } else if (rank == 4) {
       padded.compute_root().parallel(pv[1]);
@@ -355,7 +351,8 @@ void scheduleGroup(const Node &anchor, Layout anchorInput, const Node &output,
   if (value.winograd.defined()) return scheduleWinograd(output.type, value, out, target);
   if (isGpuTarget(target))
     scheduleGpu(anchor, output.type, value, out);
-  else if (layoutOf(output) == Layout::ChannelsLast || tilesOutputChannels(anchor))
+  else if ((layoutOf(output) == Layout::ChannelsLast || tilesOutputChannels(anchor)) &&
+           !unpairedGated(anchor))
     scheduleChannelsLastCpu(anchor, anchorInput, output.type, value, out, target);
   else if (anchorInput == Layout::ChannelsLast && !value.accumulator.defined() &&
            value.shared.empty() && blockTransposable(output.type, target))

@@ -29,8 +29,10 @@ bool supportsChannelsLast(const TensorType &type);
 constexpr int64_t kChannelsLastBlock = 16;
 
 // Whether a conv (direct, transposed or Winograd) has output channels that
-// fill whole blocks and is not gated (whose tanh and sigmoid halves lie C
-// channels apart): assign-layouts stores those channels_last.
+// fill whole blocks: assign-layouts stores those channels_last. A gated one
+// must be a direct conv, whose accumulator pairs the tanh and sigmoid halves
+// of each block (codegen/Lowering.h, pairsGatedChannels); the others keep
+// them C channels apart and stay planar.
 bool fillsChannelVectors(const Node &node);
 
 // Whether a conv computes its register tiles over vectors of output

@@ -197,6 +197,49 @@ TEST(CodegenDifferential, Conv1d) {
   expectMatchesReference(cases, kMasterSeed);
 }
 
+// Gated convs (WaveNet's unit), 1-D and 2-D. Halves of whole channels_last
+// blocks pair their accumulator blocks (codegen/Lowering.h,
+// pairsGatedChannels), stored channels_last or planar; others keep the
+// conv's channel order. Residuals have the accumulator's 2 x half channels,
+// or broadcast, and so are read in the conv's order by both halves.
+TEST(CodegenDifferential, GatedConvs) {
+  CaseGraph cases("gated_cases");
+  Draw d(kMasterSeed + 3);
+  for (int k = 0; k < 12; ++k) {
+    const int rank = d.coin() ? 1 : 2;
+    const int64_t half = d.pick(Ints{16, 32, 48, 8, 24}), in = d.pick(Ints{3, 16, 20});
+    const int64_t dilation = d.range(1, 6), kernel = d.range(1, 3);
+    Shape shape = {1, in, d.range(5, 40)};
+    if (rank == 2) shape.push_back(d.range(3, 12));
+    AttrList attrs = {{"out", i64(2 * half)},
+                      {"kernel", i64(kernel)},
+                      {"dilation", i64(dilation)},
+                      {"act", std::string("gated")},
+                      {"bias", d.coin()}};
+    attrs.push_back({"pad", rank == 1 && d.coin() ? AttrValue(std::string("causal"))
+                                                  : AttrValue(std::string("same"))});
+    const bool channelsLast = d.coin();
+    if (channelsLast) attrs.push_back({"layout", std::string("channels_last")});
+    std::vector<Shape> inputs = {shape};
+    if (d.coin()) {
+      Shape residual = shape;
+      residual[1] = 2 * half;
+      if (d.coin()) std::fill(residual.begin() + 2, residual.end(), 1);
+      inputs.push_back(residual);
+    }
+    const OpKind op = rank == 1 ? OpKind::Conv1d : OpKind::Conv2d;
+    ASSERT_TRUE(accepts(op, inputs, attrs)) << describe(op, inputs, attrs);
+    // A channels_last conv is read by a planar copy: graph outputs are planar.
+    cases.begin(describe(op, inputs, attrs));
+    std::vector<ValueId> ids;
+    for (const Shape &s : inputs)
+      ids.push_back(cases.input(s));
+    ValueId gated = cases.op(op, ids, attrs);
+    cases.output(channelsLast ? cases.op(OpKind::Copy, {gated}) : gated);
+  }
+  expectMatchesReference(cases, kMasterSeed);
+}
+
 TEST(CodegenDifferential, ConvTranspose) {
   CaseGraph cases("conv_transpose_cases");
   // FCN's and LinkNet's upsamplers, then output padding reached only by the
