@@ -109,7 +109,7 @@ Func lowerInterleave(const Node &node, const NodeOperands &ops) {
   return f;
 }
 
-Func lowerResizeArgMax(const Node &node, const NodeOperands &ops) {
+Func lowerResizeArgMax(const Node &node, const NodeOperands &ops, std::vector<Func> *shared) {
   const LoweredValue &x = ops.inputs[0];
   const bool keep = node.attrs.getBool("keepdims");
   Node resized = node;
@@ -118,7 +118,7 @@ Func lowerResizeArgMax(const Node &node, const NodeOperands &ops) {
   for (size_t d = 2; d < resized.type.shape.size(); ++d)
     resized.type.shape[d] = node.type.shape[keep ? d : d - 1];
   // The resized logits stay an inlined expression: only the label is stored.
-  LoweredValue logits{lowerResize(resized, ops), resized.type};
+  LoweredValue logits{lowerResize(resized, ops, shared), resized.type};
   const int rank = node.type.rank();
   std::vector<Expr> out = logicalArgs(rank);
   std::vector<Expr> src = out;

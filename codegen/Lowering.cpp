@@ -6,6 +6,7 @@
 
 #include "ir/Epilogue.h"
 #include "ir/Error.h"
+#include "ir/Layout.h"
 
 namespace atrous::codegen {
 
@@ -108,6 +109,15 @@ static Func lowerPlain(const Node &node, const NodeOperands &ops) {
 
 LoweredNode lowerNode(const Node &node, const NodeOperands &ops) {
   if (node.op == OpKind::Softmax) return lowerSoftmax(node, ops);
+  if ((node.op == OpKind::Resize || node.op == OpKind::ResizeArgMax) &&
+      layoutOf(node) == Layout::Planar) {
+    // Vectorized along x, a planar resize gathers its input: the rows it
+    // blends along x are stored once (lowerResize).
+    LoweredNode lowered;
+    lowered.func = node.op == OpKind::Resize ? lowerResize(node, ops, &lowered.shared)
+                                             : lowerResizeArgMax(node, ops, &lowered.shared);
+    return lowered;
+  }
   if (node.op == OpKind::WinogradConv2d) return lowerWinograd(node, ops);
   if (hasEpilogue(node.op)) {
     // The accumulator has the type before a gated epilogue halves it.

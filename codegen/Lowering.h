@@ -115,14 +115,18 @@ Halide::Func lowerConvTranspose(const Node &node, const NodeOperands &ops);
 Halide::Func lowerLinear(const Node &node, const NodeOperands &ops);
 Halide::Func lowerPool(const Node &node, const NodeOperands &ops);
 Halide::Func lowerGlobalPool(const Node &node, const NodeOperands &ops);
-Halide::Func lowerResize(const Node &node, const NodeOperands &ops);
+// With `shared`, a bilinear image resize blends along x into a Func of its
+// own, appended there for the schedule to store.
+Halide::Func lowerResize(const Node &node, const NodeOperands &ops,
+                         std::vector<Halide::Func> *shared = nullptr);
 Halide::Func lowerElementwise(const Node &node, const NodeOperands &ops);
 LoweredNode lowerSoftmax(const Node &node, const NodeOperands &ops);
 Halide::Func lowerArgMax(const Node &node, const NodeOperands &ops);
 Halide::Func lowerDataMovement(const Node &node,
                                const NodeOperands &ops); // concat, slice, pad, reshape, flatten
 Halide::Func lowerInterleave(const Node &node, const NodeOperands &ops);
-Halide::Func lowerResizeArgMax(const Node &node, const NodeOperands &ops);
+Halide::Func lowerResizeArgMax(const Node &node, const NodeOperands &ops,
+                               std::vector<Halide::Func> *shared = nullptr);
 LoweredNode lowerWinograd(const Node &node, const NodeOperands &ops); // with its epilogue
 // The epilogue of an accumulating node over its accumulator.
 Halide::Func lowerEpilogue(const Node &node, const Halide::Func &accumulator,
