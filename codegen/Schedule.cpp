@@ -51,6 +51,19 @@ constexpr int kFewPixelTiles = 16;
 // (64 KB at 64 channels).
 constexpr int kCopyRunSamples = 256;
 
+// Splits a stored value among the threads: by rows in an image, in runs of
+// samples along a sequence, which has no rows (over images there is usually
+// one: WaveNet's 256-class softmax ran on one thread).
+void parallelRows(Func f, int rank, int width) {
+  std::vector<Var> v = halideVars(rank);
+  if (rank == 3) {
+    Var run("run");
+    f.split(v[0], run, v[0], fit(kCopyRunSamples, width)).parallel(run);
+  } else if (rank >= 2) {
+    f.parallel(v[rank == 4 ? 1 : rank - 1]);
+  }
+}
+
 // One output channel per group: each channel reads only its own input.
 bool depthwise(const Node &conv) {
   return isConv(conv.op) && conv.attrs.getInt("groups") == conv.type.shape[1];
@@ -142,17 +155,8 @@ void scheduleCpu(const Node &anchor, const TensorType &type, const LoweredNode &
       if (rank >= 3) update.unroll(v[tileDim], rows);
     }
   }
-  // Shared reductions (softmax's row max and sum) are split among the
-  // threads by rows, or by runs of samples in a sequence: over images, there
-  // is usually one, and WaveNet's 256-class softmax ran on one thread.
   for (Func f : value.shared) {
-    f.compute_root();
-    if (rank == 3) {
-      Var run("run");
-      f.split(v[0], run, v[0], fit(kCopyRunSamples, extentOf(type, 0))).parallel(run);
-    } else if (rank >= 2) {
-      f.parallel(v[rank == 4 ? 1 : rank - 1]);
-    }
+    parallelRows(f.compute_root(), rank, extentOf(type, 0));
     f.vectorize(v[0], vx);
   }
   // A depthwise conv copies its zero-extended input one channel plane at a
@@ -226,7 +230,7 @@ void scheduleChannelsLastCpu(const Node &anchor, Layout inputLayout, const Tenso
           .parallel(run);
     }
     for (Func f : value.shared)
-      f.compute_root().vectorize(v[c], lanes).parallel(v[rank - 1]);
+      parallelRows(f.compute_root().vectorize(v[c], lanes), rank, extentOf(type, 0));
     return;
   }
   const int channels = extentOf(type, c) * (gated ? 2 : 1);
