@@ -197,7 +197,7 @@ TEST(CodegenDifferential, Conv1d) {
   expectMatchesReference(cases, kMasterSeed);
 }
 
-// Gated convs (WaveNet's unit), 1-D and 2-D. Halves of whole channels_last
+// Gated convs (WaveNet's unit), 1-D and 2-D, some grouped. Halves of whole channels_last
 // blocks pair their accumulator blocks (codegen/Lowering.h,
 // pairsGatedChannels), stored channels_last or planar; others keep the
 // conv's channel order. Residuals have the accumulator's 2 x half channels,
@@ -211,11 +211,10 @@ TEST(CodegenDifferential, GatedConvs) {
     const int64_t dilation = d.range(1, 6), kernel = d.range(1, 3);
     Shape shape = {1, in, d.range(5, 40)};
     if (rank == 2) shape.push_back(d.range(3, 12));
-    AttrList attrs = {{"out", i64(2 * half)},
-                      {"kernel", i64(kernel)},
-                      {"dilation", i64(dilation)},
-                      {"act", std::string("gated")},
-                      {"bias", d.coin()}};
+    AttrList attrs = {
+        {"out", i64(2 * half)},      {"kernel", i64(kernel)},
+        {"dilation", i64(dilation)}, {"act", std::string("gated")},
+        {"bias", d.coin()},          {"groups", i64(in % 4 == 0 ? d.pick(Ints{1, 1, 2, 4}) : 1)}};
     attrs.push_back({"pad", rank == 1 && d.coin() ? AttrValue(std::string("causal"))
                                                   : AttrValue(std::string("same"))});
     const bool channelsLast = d.coin();
