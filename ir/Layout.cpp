@@ -49,6 +49,13 @@ std::vector<int64_t> layoutStrides(const Shape &shape, int innermost) {
   std::vector<int64_t> strides(shape.size());
   int64_t stride = shape[static_cast<size_t>(innermost)];
   strides[static_cast<size_t>(innermost)] = 1;
+  if (innermost == 0) {
+    for (int d = 1; d < rank; ++d) {
+      strides[static_cast<size_t>(d)] = stride;
+      stride *= shape[static_cast<size_t>(d)];
+    }
+    return strides;
+  }
   for (int d = rank - 1; d >= 0; --d) {
     if (d == innermost) continue;
     strides[static_cast<size_t>(d)] = stride;

@@ -52,7 +52,13 @@ int innermostDim(Layout layout, int rank);
 int paramInnermostDim(const Node &node, const std::string &suffix, int rank);
 
 // Element strides of each logical dimension when `innermost` is the
-// contiguous one and the others keep their row-major order.
+// contiguous one and the others keep their row-major order, except with the
+// first dimension innermost (the output channels of a conv weight [out, in,
+// k...] packed for channel tiles): then the order is reversed, dimension 1
+// next. A tap's input channels then lie one row of output channels apart, so
+// the register tile's weight loads stream through memory rather than jumping
+// the whole kernel per input channel (ASPP: 99.3/99.5 -> 96.3/96.1 ms, 65x65
+// at rate 24: 17.7/16.8 -> 16.5/16.8 ms).
 std::vector<int64_t> layoutStrides(const Shape &shape, int innermost);
 
 // Copies a row-major buffer of `shape` into the order of layoutStrides.
