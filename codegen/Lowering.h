@@ -72,7 +72,8 @@ struct WinogradStages {
 // What a node lowers to: the Func of its value (for accumulating ops, conv,
 // transposed conv and linear, one with an update over an RDom) and the
 // intermediate Funcs the schedule must materialize rather than inline
-// (softmax's row max and row sum, which every element of a row shares).
+// (softmax's row max and row sum, which every element of a row shares, and
+// the x-blended rows of a planar bilinear resize).
 struct LoweredNode {
   Halide::Func func;
   std::vector<Halide::Func> shared;

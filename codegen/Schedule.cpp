@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "codegen/ScheduleTranspose.h"
+#include "codegen/ScheduleUtil.h"
 #include "codegen/ScheduleWinograd.h"
 #include "codegen/Target.h"
 #include "ir/Epilogue.h"
@@ -15,15 +16,6 @@ using Halide::Func;
 using Halide::Var;
 
 namespace {
-
-int extentOf(const TensorType &t, int halideDim) {
-  return static_cast<int>(t.shape[t.shape.size() - 1 - static_cast<size_t>(halideDim)]);
-}
-
-// A factor no larger than the extent, so that ShiftInwards tails stay inside.
-int fit(int factor, int extent) {
-  return std::max(1, std::min(factor, extent));
-}
 
 // How many pixels of a row one register tile covers: at most `most` (what
 // the accumulator registers hold), at least half of that, and the count that
@@ -53,12 +45,16 @@ constexpr int kCopyRunSamples = 256;
 
 // Splits a stored value among the threads: by rows in an image, in runs of
 // samples along a sequence, which has no rows (over images there is usually
-// one: WaveNet's 256-class softmax ran on one thread).
-void parallelRows(Func f, int rank, int width) {
-  std::vector<Var> v = halideVars(rank);
+// one: WaveNet's 256-class softmax ran on one thread, and one thread copied
+// each of its layers' 4 MB inputs). A run keeps its channels inside it; a
+// copy of an input with no exterior guards its tail, so as not to read past
+// it.
+void parallelRows(Func f, int rank, int width,
+                  Halide::TailStrategy tail = Halide::TailStrategy::Auto) {
+  const std::vector<Var> v = f.args();
   if (rank == 3) {
     Var run("run");
-    f.split(v[0], run, v[0], fit(kCopyRunSamples, width)).parallel(run);
+    f.split(v[0], run, v[0], fit(kCopyRunSamples, width), tail).reorder(v[1], run).parallel(run);
   } else if (rank >= 2) {
     f.parallel(v[rank == 4 ? 1 : rank - 1]);
   }
@@ -301,20 +297,11 @@ void scheduleChannelsLastCpu(const Node &anchor, Layout inputLayout, const Tenso
     // dilated kernel, whose taps skip most rows of that box, copies the input
     // once instead, as do 1-D convs (whose window can span thousands of
     // samples).
-    if (rank == 4 && !weightsOuter && copiesFewRows(anchor)) {
+    if (rank == 4 && !weightsOuter && copiesFewRows(anchor))
       padded.compute_at(out, row);
-    } else if (rank == 4) {
-      padded.compute_root().parallel(pv[1]);
-    } else {
-      // A sequence has no rows: the threads split it into runs of samples
-      // (with one image, a parallel loop over images left one thread
-      // copying a WaveNet layer's 4 MB).
-      Var run("run");
-      padded.compute_root()
-          .split(pv[0], run, pv[0], kCopyRunSamples, Halide::TailStrategy::GuardWithIf)
-          .reorder(pv[rank - 2], run)
-          .parallel(run);
-    }
+    else
+      parallelRows(padded.compute_root(), rank, extentOf(type, 0),
+                   Halide::TailStrategy::GuardWithIf);
   }
 }
 

@@ -13,6 +13,7 @@
 #include <algorithm>
 
 #include "codegen/Lowering.h"
+#include "codegen/ScheduleUtil.h"
 
 namespace atrous::codegen {
 
@@ -32,10 +33,6 @@ int blockSize(const Halide::Target &t) {
 // blocks along x.
 constexpr int kBlocksPerRun = 32;
 
-int extent(const TensorType &type, int halideDim) {
-  return static_cast<int>(type.shape[type.shape.size() - 1 - static_cast<size_t>(halideDim)]);
-}
-
 // A planar output is read from channels-innermost sources in blocks of a
 // whole cache line of channels where that wastes no more than blocks of a
 // pixel block's width would (21 classes: 3 blocks of 8 compute 24 channels,
@@ -52,7 +49,7 @@ bool blockTransposable(const TensorType &type, const Halide::Target &target) {
   const int rank = type.rank();
   if (rank != 3 && rank != 4) return false;
   const int b = blockSize(target);
-  return b > 1 && extent(type, 0) >= b && extent(type, rank - 2) >= b;
+  return b > 1 && extentOf(type, 0) >= b && extentOf(type, rank - 2) >= b;
 }
 
 void scheduleBlockTranspose(Func out, Func source, const TensorType &type, bool toChannelsLast,
@@ -69,7 +66,7 @@ void scheduleBlockTranspose(Func out, Func source, const TensorType &type, bool 
 
   // Both extents are at least a block (blockTransposable), so the last block
   // of a dimension shifts inwards and every block is whole.
-  const int cb = toChannelsLast ? b : channelBlock(extent(type, rank - 2), target);
+  const int cb = toChannelsLast ? b : channelBlock(extentOf(type, rank - 2), target);
   out.tile(x, c, xo, co, xi, ci, b, cb, Halide::TailStrategy::ShiftInwards);
   Func loaded = source.in(out);
   Func turned = loaded.in(out);

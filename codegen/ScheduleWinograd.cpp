@@ -20,6 +20,7 @@
 #include <algorithm>
 
 #include "codegen/ScheduleTranspose.h"
+#include "codegen/ScheduleUtil.h"
 #include "codegen/Target.h"
 #include "ir/Winograd.h"
 
@@ -29,10 +30,6 @@ using Halide::Func;
 using Halide::Var;
 
 namespace {
-
-int fit(int factor, int extent) {
-  return std::max(1, std::min(factor, extent));
-}
 
 // Whether the output buffer stores x innermost (the planar NCHW layout);
 // otherwise its channels are innermost. Unconstrained strides count as planar.
