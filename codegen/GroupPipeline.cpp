@@ -67,6 +67,7 @@ GroupPipeline buildGroupPipeline(const Graph &graph, const Group &group,
       combined.accumulator = lowered.accumulator;
       combined.paddedInput = lowered.paddedInput;
       combined.extended = lowered.extended;
+      combined.depthwise = lowered.depthwise;
       combined.winograd = lowered.winograd;
     }
     combined.shared.insert(combined.shared.end(), lowered.shared.begin(), lowered.shared.end());

@@ -77,6 +77,7 @@ Func lowerConv(const Node &node, const NodeOperands &ops, LoweredNode *parts, in
   if (parts) {
     parts->paddedInput = c.padded.func;
     parts->extended = c.exterior;
+    parts->depthwise = c.inPerGroup == 1 && c.outPerGroup == 1;
   }
   std::vector<Expr> src = {c.out[0], c.group * c.inPerGroup + c.r[0]};
   std::vector<Expr> tap = {c.channel, c.r[0]};

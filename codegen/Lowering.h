@@ -86,6 +86,10 @@ struct LoweredNode {
   // tile wants; left inline, it costs nothing.
   Halide::Func paddedInput;
   bool extended = false;
+  // For conv: one input and one output channel per group. Its channels read
+  // only their own inputs, so its tile runs along rows, not channels. (A
+  // conv with one group and one output channel reads many.)
+  bool depthwise = false;
   WinogradStages winograd = {}; // for winograd_conv2d
 };
 

@@ -60,11 +60,6 @@ void parallelRows(Func f, int rank, int width,
   }
 }
 
-// One output channel per group: each channel reads only its own input.
-bool depthwise(const Node &conv) {
-  return isConv(conv.op) && conv.attrs.getInt("groups") == conv.type.shape[1];
-}
-
 void scheduleCpu(const Node &anchor, const TensorType &type, const LoweredNode &value, Func out,
                  const Halide::Target &t) {
   const int rank = type.rank();
@@ -78,7 +73,7 @@ void scheduleCpu(const Node &anchor, const TensorType &type, const LoweredNode &
   // rows; 1-D ops tile channels.
   const bool gated = activationOf(anchor) == Activation::Gated;
   const bool accumulates = value.accumulator.defined() && !gated;
-  const bool channelTile = rank == 4 && accumulates && !depthwise(anchor);
+  const bool channelTile = rank == 4 && accumulates && !value.depthwise;
   const int tileDim = channelTile ? 2 : 1;
   // Half the vector registers hold the conv's accumulators, leaving the rest
   // for the input vector and the broadcast weights.
@@ -88,7 +83,7 @@ void scheduleCpu(const Node &anchor, const TensorType &type, const LoweredNode &
   // wasting the fewest rows on the last, overlapping tile (65 rows in tiles
   // of 16 would compute 80, in tiles of 13, 65).
   const int rows = rank < 3 ? 1
-                   : rank == 4 && depthwise(anchor)
+                   : rank == 4 && value.depthwise
                        ? columnsPerTile(vectorRegisters / 2, extentOf(type, 1))
                        : fit(accumulates ? vectorRegisters / 2 : 4, extentOf(type, tileDim));
   if (channelTile) {
@@ -132,8 +127,12 @@ void scheduleCpu(const Node &anchor, const TensorType &type, const LoweredNode &
     acc.compute_at(out, xo).vectorize(v[0], vx);
     Halide::Stage update = acc.update();
     std::vector<Halide::RVar> r = acc.rvars(0);
-    if (rank == 4 && depthwise(anchor)) {
+    if (rank == 4 && value.depthwise) {
       // Each row's vector stays in a register across its few taps, unrolled.
+      // The tile's rows are unrolled too, so that the rows' taps that load
+      // the same input vector (a 3x3 kernel's rows overlap by two) share
+      // one load: 9 loads per output vector become about 3 (65x65, 256
+      // channels: 0.30 -> 0.18 ms).
       std::vector<Halide::VarOrRVar> order = {v[0]};
       for (auto it = r.rbegin(); it != r.rend(); ++it)
         order.push_back(*it);
@@ -141,6 +140,7 @@ void scheduleCpu(const Node &anchor, const TensorType &type, const LoweredNode &
       update.reorder(order).vectorize(v[0], vx);
       for (const Halide::RVar &tap : r)
         update.unroll(tap);
+      update.unroll(v[1]);
     } else {
       // Taps innermost after the lanes, input channels outermost.
       std::vector<Halide::VarOrRVar> order = {v[0]};
@@ -157,7 +157,7 @@ void scheduleCpu(const Node &anchor, const TensorType &type, const LoweredNode &
   }
   // A depthwise conv copies its zero-extended input one channel plane at a
   // time, which stays in cache for the taps, so they load with no bounds test.
-  if (value.extended && rank == 4 && depthwise(anchor) && !gated) {
+  if (value.extended && rank == 4 && value.depthwise && !gated) {
     Func padded = value.paddedInput;
     padded.compute_at(out, v[2]).vectorize(padded.args()[0], vx);
   }
