@@ -38,6 +38,13 @@ int columnsPerTile(int most, int width) {
 // its output channel tiles outermost (scheduleChannelsLastCpu).
 constexpr int kFewPixelTiles = 16;
 
+// Below this many rows, a channels_last conv's threads split its pixel tiles
+// rather than its rows. Measured in interleaved runs (median of the runs'
+// minimums): 33x33 at rate 18, whose regions have 3 and 15 rows, 3.2 -> 3.1
+// ms; ASPP, with regions of 7 to 29 rows, 94 -> 92 ms; maps of 65 rows and
+// more were as fast or slower split by tiles.
+constexpr int kFewRows = 32;
+
 // Work along a sequence (a 1-D conv's input copy, an output or reduction
 // with no rows) is split among the threads in runs of this many samples
 // (64 KB at 64 channels).
@@ -262,10 +269,19 @@ void scheduleChannelsLastCpu(const Node &anchor, Layout inputLayout, const Tenso
   for (size_t k = r.size(); k-- > 1;)
     taps.push_back(r[k]);
   out.split(v[c], co, ci, outChannelsPerTile).split(v[0], xo, xi, columns);
-  if (weightsOuter)
+  // A map of few rows splits unevenly among the threads (17 rows: 9 and 8),
+  // so its tasks are the pixel tiles of the rows instead.
+  Var task("task");
+  const bool tileTasks = rank == 4 && !weightsOuter && extentOf(type, 1) < kFewRows;
+  if (weightsOuter) {
     out.reorder(ci, xi, xo, row, co, v[3]).vectorize(ci, lanes).parallel(co);
-  else
-    out.reorder(loopOrder({ci, xi, co, xo})).vectorize(ci, lanes).parallel(rank == 4 ? row : xo);
+  } else {
+    out.reorder(loopOrder({ci, xi, co, xo})).vectorize(ci, lanes);
+    if (tileTasks)
+      out.fuse(xo, row, task).parallel(task);
+    else
+      out.parallel(rank == 4 ? row : xo);
+  }
   acc.compute_at(out, co);
   std::vector<Halide::VarOrRVar> order = {v[c], v[0]};
   order.insert(order.end(), taps.begin(), taps.end());
@@ -298,7 +314,7 @@ void scheduleChannelsLastCpu(const Node &anchor, Layout inputLayout, const Tenso
     // once instead, as do 1-D convs (whose window can span thousands of
     // samples).
     if (rank == 4 && !weightsOuter && copiesFewRows(anchor))
-      padded.compute_at(out, row);
+      padded.compute_at(out, tileTasks ? task : row);
     else
       parallelRows(padded.compute_root(), rank, extentOf(type, 0),
                    Halide::TailStrategy::GuardWithIf);
