@@ -5,6 +5,7 @@
 #include <map>
 #include <set>
 
+#include "ir/InPlace.h"
 #include "ir/Layout.h"
 #include "ir/Weights.h"
 #include "passes/MemoryPlan.h"
@@ -23,10 +24,9 @@ std::string cType(DType t) {
   return t == DType::I32 ? "int32_t" : "float";
 }
 
-// Halide-order dims {min, extent, stride, flags} of a dense value whose
-// logical dimension `innermost` is contiguous (ir/Layout.h).
-std::string dimsInitializer(const Shape &shape, int innermost) {
-  const std::vector<int64_t> strides = layoutStrides(shape, innermost);
+// Halide-order dims {min, extent, stride, flags} of a value with logical
+// `strides`.
+std::string dimsInitializer(const Shape &shape, const std::vector<int64_t> &strides) {
   std::string s = "{";
   for (size_t k = 0; k < shape.size(); ++k) {
     const size_t logical = shape.size() - 1 - k;
@@ -61,8 +61,11 @@ uint64_t byteSize(const TensorType &t) {
 struct Storage {
   std::map<ValueId, std::string> buffer;   // value -> C expression of its halide_buffer_t *
   std::map<ValueId, uint64_t> arenaOffset; // intermediates only
-  uint64_t arenaBytes = 0;                 // the arena, with reuse
-  uint64_t unsharedBytes = 0;              // what the intermediates would need without reuse
+  // The parts of in-place concats: the value whose buffer holds each (a
+  // caller's output or an intermediate) and the byte offset in it.
+  std::map<ValueId, std::pair<ValueId, uint64_t>> view;
+  uint64_t arenaBytes = 0;    // the arena, with reuse
+  uint64_t unsharedBytes = 0; // what the intermediates would need without reuse
 };
 
 Storage planStorage(const DriverSpec &spec) {
@@ -84,6 +87,17 @@ Storage planStorage(const DriverSpec &spec) {
   MemoryPlan plan = graphMemoryPlan(g, steps, external);
   for (const auto &[v, offset] : plan.offset) {
     s.arenaOffset[v] = offset;
+    s.buffer[v] = "&v" + std::to_string(v);
+  }
+  for (const std::vector<ValueId> &step : steps) {
+    const ValueId v = step.back();
+    const Placement at = placementOf(g, v);
+    if (at.root == v) continue;
+    const std::vector<int64_t> strides = storageStrides(g, v);
+    int64_t offset = 0;
+    for (size_t d = 0; d < strides.size(); ++d)
+      offset += at.offset[d] * strides[d];
+    s.view[v] = {at.root, static_cast<uint64_t>(offset) * dtypeSize(g.type(v).dtype)};
     s.buffer[v] = "&v" + std::to_string(v);
   }
   s.arenaBytes = plan.peakBytes;
@@ -274,7 +288,7 @@ std::string generateDriver(const DriverSpec &spec) {
   std::set<std::string> declared;
   for (size_t i = 0; i < spec.groups.size(); ++i) {
     const Group &grp = spec.groups[i];
-    if (!declared.insert(spec.objects[i].functionName).second) continue;
+    if (grp.inPlace || !declared.insert(spec.objects[i].functionName).second) continue;
     size_t args = grp.inputs.size() + groupParams(g, grp).size() + 1;
     std::string decl = "int " + spec.objects[i].functionName + "(void *";
     for (size_t a = 0; a < args; ++a)
@@ -339,13 +353,14 @@ std::string generateDriver(const DriverSpec &spec) {
   for (size_t i = 0; i < g.nodes.size(); ++i)
     if (g.type(static_cast<ValueId>(i)).rank() > 0)
       c += "static const halide_dimension_t " + m + "_dims_v" + std::to_string(i) + "[] = " +
-           dimsInitializer(
-               g.type(static_cast<ValueId>(i)).shape,
-               innermostDim(layoutOf(g.nodes[i]), g.type(static_cast<ValueId>(i)).rank())) +
+           dimsInitializer(g.type(static_cast<ValueId>(i)).shape,
+                           storageStrides(g, static_cast<ValueId>(i))) +
            ";\n";
   for (size_t p = 0; p < blob.specs.size(); ++p)
-    c += "static const halide_dimension_t " + m + "_dims_w" + std::to_string(p) +
-         "[] = " + dimsInitializer(blob.specs[p].type.shape, blob.innermost[p]) + ";\n";
+    c += "static const halide_dimension_t " + m + "_dims_w" + std::to_string(p) + "[] = " +
+         dimsInitializer(blob.specs[p].type.shape,
+                         layoutStrides(blob.specs[p].type.shape, blob.innermost[p])) +
+         ";\n";
   c += "\n";
   c += "static void " + m +
        "_buffer(halide_buffer_t *b, const void *host, const halide_dimension_t "
@@ -401,6 +416,8 @@ std::string generateDriver(const DriverSpec &spec) {
   c += "  unsigned char *arena_base = 0, *arena = 0;\n";
   for (const auto &[v, off] : storage.arenaOffset)
     c += "  halide_buffer_t v" + std::to_string(v) + ";\n";
+  for (const auto &[v, at] : storage.view)
+    c += "  halide_buffer_t v" + std::to_string(v) + ";\n";
   for (size_t p = 0; p < blob.specs.size(); ++p)
     c += "  halide_buffer_t w" + std::to_string(p) + ";\n";
   c += "  (void)ins;\n  (void)outs;\n  (void)w;\n  ctx.message[0] = 0;\n";
@@ -428,6 +445,11 @@ std::string generateDriver(const DriverSpec &spec) {
     c += "  " + m + "_buffer(&v" + std::to_string(v) + ", arena + " + std::to_string(off) +
          "ull, " + m + "_dims_v" + std::to_string(v) + ", " + std::to_string(g.type(v).rank()) +
          ", " + (g.type(v).dtype == DType::I32 ? "1" : "0") + ", 0);\n";
+  for (const auto &[v, at] : storage.view)
+    c += "  " + m + "_buffer(&v" + std::to_string(v) + ", (" + storage.buffer.at(at.first) +
+         ")->host + " + std::to_string(at.second) + "ull, " + m + "_dims_v" + std::to_string(v) +
+         ", " + std::to_string(g.type(v).rank()) + ", " +
+         (g.type(v).dtype == DType::I32 ? "1" : "0") + ", 0);\n";
   std::map<std::string, size_t> weightIndex;
   for (size_t p = 0; p < blob.specs.size(); ++p) {
     weightIndex[blob.specs[p].name] = p;
@@ -437,6 +459,7 @@ std::string generateDriver(const DriverSpec &spec) {
   }
   for (size_t i = 0; i < spec.groups.size(); ++i) {
     const Group &grp = spec.groups[i];
+    if (grp.inPlace) continue;
     const Node &node = g.node(grp.output());
     std::string call = "  rc = " + spec.objects[i].functionName + "(&ctx";
     for (ValueId in : grp.inputs)

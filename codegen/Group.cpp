@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "ir/Error.h"
+#include "ir/InPlace.h"
 #include "passes/Grouping.h"
 
 namespace atrous::codegen {
@@ -9,6 +11,15 @@ namespace atrous::codegen {
 static Group makeGroup(const Graph &graph, std::vector<ValueId> nodes) {
   Group g;
   g.nodes = std::move(nodes);
+  for (ValueId id : g.nodes)
+    if (isInPlaceConcat(graph.node(id))) {
+      // Only a group's last value is stored, and an in-place concat is
+      // nothing but its stored parts.
+      if (g.nodes.size() != 1)
+        throw Error("concat '" + graph.node(id).name +
+                    "' is in_place, so it must be a group of its own");
+      g.inPlace = true;
+    }
   for (ValueId id : g.nodes)
     for (ValueId in : graph.node(id).inputs)
       if (std::find(g.nodes.begin(), g.nodes.end(), in) == g.nodes.end() &&

@@ -13,6 +13,9 @@ namespace atrous::codegen {
 struct Group {
   std::vector<ValueId> nodes;  // in graph order; the last one is the output
   std::vector<ValueId> inputs; // values read from outside the group, in first-use order
+  // An in-place concat (ir/InPlace.h), alone in its group: its parts' groups
+  // write its buffer, so it has no code of its own.
+  bool inPlace = false;
 
   ValueId output() const { return nodes.back(); }
 };

@@ -104,6 +104,7 @@ std::vector<GroupObject> compileGroups(const Graph &graph, const std::vector<Gro
   std::map<uint64_t, std::string> byHash;
   for (size_t i = 0; i < groups.size(); ++i) {
     signatures.push_back(groupSignature(graph, groups[i], target));
+    if (groups[i].inPlace) continue;
     if (firstWith.emplace(signatures[i], i).second) unique.push_back(i);
     auto [it, fresh] = byHash.emplace(fnv1a(signatures[i]), signatures[i]);
     if (!fresh && it->second != signatures[i])
@@ -143,7 +144,7 @@ std::vector<GroupObject> compileGroups(const Graph &graph, const std::vector<Gro
     }
   }
   for (size_t i = 0; i < groups.size(); ++i)
-    objects[i] = objects[firstWith.at(signatures[i])];
+    if (!groups[i].inPlace) objects[i] = objects[firstWith.at(signatures[i])];
   return objects;
 }
 

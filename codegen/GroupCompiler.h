@@ -20,6 +20,8 @@ struct GroupObject {
   bool cached = false; // found in the cache rather than compiled now
 };
 
+// One object per group; an in-place group (which has no code) gets an empty
+// one.
 std::vector<GroupObject> compileGroups(const Graph &graph, const std::vector<Group> &groups,
                                        const Halide::Target &target, const std::string &cacheDir);
 

@@ -8,6 +8,7 @@
 #include "codegen/Lowering.h"
 #include "codegen/Schedule.h"
 #include "ir/Error.h"
+#include "ir/InPlace.h"
 #include "ir/Layout.h"
 #include "ir/Weights.h"
 
@@ -19,16 +20,21 @@ Halide::Type halideType(DType t) {
   return t == DType::I32 ? Halide::Int(32) : Halide::Float(32);
 }
 
-// Fixes every dimension's min, extent and stride: dense, with logical
-// dimension `innermost` contiguous (ir/Layout.h). Knowing the strides at
-// compile time lets Halide emit dense vector loads and stores.
-template <typename Param> void constrainLayout(Param p, const Shape &shape, int innermost) {
-  const std::vector<int64_t> strides = layoutStrides(shape, innermost);
+// Fixes every dimension's min, extent and stride (logical `strides`).
+// Knowing the strides at compile time lets Halide emit dense vector loads
+// and stores.
+template <typename Param>
+void constrainStrides(Param p, const Shape &shape, const std::vector<int64_t> &strides) {
   for (size_t k = 0; k < shape.size(); ++k) {
     const size_t logical = shape.size() - 1 - k;
     p.dim(static_cast<int>(k)).set_bounds(0, static_cast<int>(shape[logical]));
     p.dim(static_cast<int>(k)).set_stride(static_cast<int>(strides[logical]));
   }
+}
+
+// Dense strides, with logical dimension `innermost` contiguous (ir/Layout.h).
+template <typename Param> void constrainLayout(Param p, const Shape &shape, int innermost) {
+  constrainStrides(p, shape, layoutStrides(shape, innermost));
 }
 
 } // namespace
@@ -80,8 +86,8 @@ GroupPipeline buildGroupPipeline(const Graph &graph, const Group &group,
   const Node &last = graph.node(group.output());
   Halide::Func out("out");
   out(halideVars(last.type.rank())) = combined.func(halideVars(last.type.rank()));
-  constrainLayout(out.output_buffer(), last.type.shape,
-                  innermostDim(layoutOf(last), last.type.rank()));
+  // The part of an in-place concat writes its slice of the concat's buffer.
+  constrainStrides(out.output_buffer(), last.type.shape, storageStrides(graph, group.output()));
   const Node &anchor = graph.node(group.nodes.front());
   const Layout anchorInput =
       anchor.inputs.empty() ? Layout::Planar : layoutOf(graph.node(anchor.inputs[0]));
@@ -113,7 +119,10 @@ std::string groupSignature(const Graph &graph, const Group &group, const Halide:
       if (k != "group" && k != "arena_offset") s += k + "=" + attrValueStr(v) + ",";
     s += ") -> " + n.type.str() + "\n";
   }
-  return s;
+  s += "strides";
+  for (int64_t stride : storageStrides(graph, group.output()))
+    s += " " + std::to_string(stride);
+  return s + "\n";
 }
 
 } // namespace atrous::codegen

@@ -36,7 +36,16 @@ ModelObjects buildModelObjects(const Graph &annotatedGraph, const Weights &weigh
                                const std::string &workDir, bool externalWeights,
                                const std::string &cacheDir, bool fuseGroups,
                                const std::vector<std::string> &outputNames) {
-  const Graph graph = fuseGroups ? annotatedGraph : withoutGroupAnnotations(annotatedGraph);
+  Graph graph = fuseGroups ? annotatedGraph : withoutGroupAnnotations(annotatedGraph);
+  // A device buffer is no host pointer that a view could offset, so on a GPU
+  // the concats copy their parts, and the arena is planned again for that.
+  if (isGpuTarget(target))
+    for (Node &node : graph.nodes)
+      if (node.attrs.has("in_place")) {
+        node.attrs.erase("in_place");
+        for (Node &n : graph.nodes)
+          n.attrs.erase("arena_offset");
+      }
   if (!externalWeights && target.os != Halide::Target::Linux)
     throw Error("weights in the library's data section need an ELF target; use "
                 "--external-weights for " +
@@ -62,8 +71,10 @@ ModelObjects buildModelObjects(const Graph &annotatedGraph, const Weights &weigh
   spec.externalWeights = externalWeights;
   spec.gpu = isGpuTarget(target);
   spec.outputNames = outputNames;
-  result.groups = static_cast<int>(spec.groups.size());
+  result.groups = static_cast<int>(std::count_if(spec.groups.begin(), spec.groups.end(),
+                                                 [](const Group &g) { return !g.inPlace; }));
   for (const GroupObject &o : spec.objects) {
+    if (o.objectPath.empty()) continue;
     if (std::find(result.objects.begin(), result.objects.end(), o.objectPath) ==
         result.objects.end())
       result.objects.push_back(o.objectPath);

@@ -9,6 +9,7 @@
 #include <limits>
 
 #include "ir/Error.h"
+#include "ir/InPlace.h"
 
 namespace atrous {
 
@@ -68,10 +69,20 @@ std::vector<Lifetime> lifetimes(const Graph &graph, const std::vector<std::vecto
   for (ValueId out : graph.outputs)
     if (producedAt.count(out)) lastUse[out] = steps.size() - 1;
 
+  // A part of an in-place concat lives in the concat's buffer, which is
+  // live from the first part written.
+  std::map<ValueId, size_t> first = producedAt;
+  std::set<ValueId> parts;
+  for (const auto &[value, step] : producedAt) {
+    const ValueId root = placementOf(graph, value).root;
+    if (root == value) continue;
+    parts.insert(value);
+    first.at(root) = std::min(first.at(root), step);
+  }
   std::vector<Lifetime> result;
   for (const auto &[value, step] : producedAt)
-    if (!external.count(value))
-      result.push_back({value, step, lastUse[value], arenaBytes(graph.type(value))});
+    if (!external.count(value) && !parts.count(value))
+      result.push_back({value, first[value], lastUse[value], arenaBytes(graph.type(value))});
   return result;
 }
 

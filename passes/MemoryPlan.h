@@ -30,8 +30,10 @@ uint64_t arenaBytes(const TensorType &type);
 // ids computed together, of which only the last is materialized; values in
 // `external` (graph inputs and outputs, which live in caller buffers) get no
 // offset. A materialized value is live from its step to the last step that
-// reads it (a step's inputs and output are live at once, so nothing is
-// computed in place). Offsets come from greedy best-fit by decreasing size.
+// reads it (a step's inputs and output are live at once, so no step overwrites
+// what it reads). The parts of an in-place concat (ir/InPlace.h) get no
+// offset: they live in the concat's buffer, live from the step that writes
+// the first of them. Offsets come from greedy best-fit by decreasing size.
 // Throws atrous::Error when a step reads a value internal to another step, or
 // a value that no earlier step produced and that is not an input or external.
 MemoryPlan planMemory(const Graph &graph, const std::vector<std::vector<ValueId>> &steps,

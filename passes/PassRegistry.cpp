@@ -16,6 +16,7 @@
 #include "passes/FuseResizeArgMax.h"
 #include "passes/LowerConvTranspose.h"
 #include "passes/Pass.h"
+#include "passes/PlaceConcats.h"
 #include "passes/SplitPaddingTaps.h"
 #include "passes/Winograd.h"
 
@@ -35,6 +36,7 @@ static const std::map<std::string, PassFactory> &registry() {
       {"fuse-resize-argmax", createFuseResizeArgMaxPass},
       {"assign-layouts", createAssignLayoutsPass},
       {"group", createGroupPass},
+      {"place-concats", createPlaceConcatsPass},
       {"plan-memory", createPlanMemoryPass},
       {"winograd", [] { return createWinogradPass(); }},
       {"split-padding-taps", createSplitPaddingTapsPass},
@@ -64,7 +66,8 @@ std::vector<std::string> pipelinePasses(const std::string &level) {
   // rewrites carry their epilogues along; split-padding-taps after winograd,
   // on the direct convs it left; dead code before the decisions
   // about what remains: layouts, then the groups (a chain keeps its anchor's
-  // layout), then the arena over the groups.
+  // layout), the concats whose parts write in place, then the arena over
+  // the groups.
   return {"fold-constants",
           "fold-batchnorm",
           "cse",
@@ -77,6 +80,7 @@ std::vector<std::string> pipelinePasses(const std::string &level) {
           "dce",
           "assign-layouts",
           "group",
+          "place-concats",
           "plan-memory"};
 }
 
