@@ -12,8 +12,13 @@
 //
 // Rules: a conv1d or conv2d without a residual input (a region would need
 // the residual's slice) whose taps outside the input are at least
-// kSplitPaddingFraction of all its taps, and where every band keeps at least
-// one tap (an output that reads only padding is left to the plain conv).
+// kSplitPaddingFraction of all its taps (any, for a conv1d), and where every
+// band keeps at least one tap (an output that reads only padding is left to
+// the plain conv). A conv1d is split for a single padding tap: its regions
+// are two or three, the concat of them is written in place (place-concats),
+// and the long one then reads its input where it lies, instead of a
+// zero-padded copy of a whole sequence per layer (the 1-D causal stack of
+// the benchmarks, 64 channels x 16000 samples: 16.0 -> 14.4 ms).
 // Regions are named `<conv>.r<i>` (1-D) or `<conv>.r<i>_<j>`, with weights
 // `<region>.weight` and `<region>.bias`; the last concat, or the single
 // region when there is one, keeps the conv's name. Without weights the
@@ -77,7 +82,7 @@ Split splitOf(const Graph &graph, const Node &node) {
     all *= static_cast<double>(s.g.out[d] * s.g.kernel[d]);
     inside *= static_cast<double>(taps);
   }
-  if (inside > (1 - kSplitPaddingFraction) * all) return {};
+  if (s.g.rank == 1 ? inside == all : inside > (1 - kSplitPaddingFraction) * all) return {};
   return s;
 }
 

@@ -12,8 +12,8 @@ namespace atrous {
 
 std::unique_ptr<Pass> createSplitPaddingTapsPass();
 
-// A conv is split when at least this fraction of its taps, counted over all
-// outputs, reads padding.
+// A conv2d is split when at least this fraction of its taps, counted over
+// all outputs, reads padding (a conv1d, when any does).
 inline constexpr double kSplitPaddingFraction = 0.2;
 
 } // namespace atrous
