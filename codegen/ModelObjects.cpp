@@ -10,6 +10,7 @@
 #include "codegen/Target.h"
 #include "codegen/Toolchain.h"
 #include "ir/Error.h"
+#include "ir/InPlace.h"
 
 namespace fs = std::filesystem;
 
@@ -39,13 +40,12 @@ ModelObjects buildModelObjects(const Graph &annotatedGraph, const Weights &weigh
   Graph graph = fuseGroups ? annotatedGraph : withoutGroupAnnotations(annotatedGraph);
   // A device buffer is no host pointer that a view could offset, so on a GPU
   // the concats copy their parts, and the arena is planned again for that.
-  if (isGpuTarget(target))
-    for (Node &node : graph.nodes)
-      if (node.attrs.has("in_place")) {
-        node.attrs.erase("in_place");
-        for (Node &n : graph.nodes)
-          n.attrs.erase("arena_offset");
-      }
+  if (isGpuTarget(target) && std::any_of(graph.nodes.begin(), graph.nodes.end(),
+                                         [](const Node &n) { return isInPlaceConcat(n); }))
+    for (Node &node : graph.nodes) {
+      node.attrs.erase("in_place");
+      node.attrs.erase("arena_offset");
+    }
   if (!externalWeights && target.os != Halide::Target::Linux)
     throw Error("weights in the library's data section need an ELF target; use "
                 "--external-weights for " +

@@ -26,14 +26,12 @@ public:
   }
 
   bool run(Graph &graph, Weights *) override {
-    std::map<ValueId, size_t> groupOf, groupSize;
+    std::map<ValueId, size_t> groupSize;
     std::map<ValueId, bool> groupOutput;
-    const std::vector<std::vector<ValueId>> groups = graphGroups(graph);
-    for (size_t g = 0; g < groups.size(); ++g)
-      for (ValueId id : groups[g]) {
-        groupOf[id] = g;
-        groupSize[id] = groups[g].size();
-        groupOutput[id] = id == groups[g].back();
+    for (const std::vector<ValueId> &group : graphGroups(graph))
+      for (ValueId id : group) {
+        groupSize[id] = group.size();
+        groupOutput[id] = id == group.back();
       }
     bool changed = false;
     for (size_t i = 0; i < graph.nodes.size(); ++i) {
