@@ -51,25 +51,38 @@ Func lowerPool(const Node &node, const NodeOperands &ops) {
   return pool;
 }
 
-Func lowerGlobalPool(const Node &node, const NodeOperands &ops) {
+Func lowerGlobalPool(const Node &node, const NodeOperands &ops, std::vector<Func> *shared) {
   const LoweredValue &x = ops.inputs[0];
   const int rank = node.type.rank();
-  std::vector<Halide::Range> ranges;
+  const bool isMax = node.op == OpKind::GlobalMaxPool;
+  auto reduce = [isMax](const Expr &e) { return isMax ? Halide::maximum(e) : Halide::sum(e); };
   int64_t count = 1;
-  for (int d = 2; d < rank; ++d) {
-    ranges.emplace_back(0, static_cast<int>(x.dim(d)));
+  for (int d = 2; d < rank; ++d)
     count *= x.dim(d);
-  }
-  RDom r(ranges);
   std::vector<Expr> out = logicalArgs(rank);
+  Func pool(funcName(node));
+  if (shared && rank == 4) {
+    // Each column's sum down the rows first, a vector of columns (or of
+    // channels) at a time, then the row of column sums: one add chain per
+    // channel, as Halide::sum of the whole map is, waits on every add.
+    RDom ry(0, static_cast<int>(x.dim(2)));
+    Func rows(funcName(node) + "_rows");
+    defineLogical(rows, rank, reduce(x.at({out[0], out[1], ry, out[3]})));
+    shared->push_back(rows);
+    RDom rx(0, static_cast<int>(x.dim(3)));
+    const Expr all = reduce(LoweredValue{rows, x.type}.at({out[0], out[1], Expr(0), rx}));
+    defineLogical(pool, rank, isMax ? all : all / static_cast<float>(count));
+    return pool;
+  }
+  std::vector<Halide::Range> ranges;
+  for (int d = 2; d < rank; ++d)
+    ranges.emplace_back(0, static_cast<int>(x.dim(d)));
+  RDom r(ranges);
   std::vector<Expr> src = {out[0], out[1]};
   for (int d = 2; d < rank; ++d)
     src.push_back(r[d - 2]);
-  Func pool(funcName(node));
-  if (node.op == OpKind::GlobalMaxPool)
-    defineLogical(pool, rank, Halide::maximum(x.at(src)));
-  else
-    defineLogical(pool, rank, Halide::sum(x.at(src)) / static_cast<float>(count));
+  const Expr all = reduce(x.at(src));
+  defineLogical(pool, rank, isMax ? all : all / static_cast<float>(count));
   return pool;
 }
 

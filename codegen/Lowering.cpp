@@ -118,6 +118,11 @@ LoweredNode lowerNode(const Node &node, const NodeOperands &ops) {
                                              : lowerResizeArgMax(node, ops, &lowered.shared);
     return lowered;
   }
+  if (node.op == OpKind::GlobalAvgPool || node.op == OpKind::GlobalMaxPool) {
+    LoweredNode lowered;
+    lowered.func = lowerGlobalPool(node, ops, &lowered.shared);
+    return lowered;
+  }
   if (node.op == OpKind::WinogradConv2d) return lowerWinograd(node, ops);
   if (hasEpilogue(node.op)) {
     // The accumulator has the type before a gated epilogue halves it.

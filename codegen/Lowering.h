@@ -119,7 +119,10 @@ Halide::Func lowerConv(const Node &node, const NodeOperands &ops, LoweredNode *p
 Halide::Func lowerConvTranspose(const Node &node, const NodeOperands &ops);
 Halide::Func lowerLinear(const Node &node, const NodeOperands &ops);
 Halide::Func lowerPool(const Node &node, const NodeOperands &ops);
-Halide::Func lowerGlobalPool(const Node &node, const NodeOperands &ops);
+// With `shared`, an image pool reduces each column down the rows into a Func
+// of its own, appended there for the schedule to store and vectorize.
+Halide::Func lowerGlobalPool(const Node &node, const NodeOperands &ops,
+                             std::vector<Halide::Func> *shared = nullptr);
 // With `shared`, a bilinear image resize blends along x into a Func of its
 // own, appended there for the schedule to store.
 Halide::Func lowerResize(const Node &node, const NodeOperands &ops,

@@ -67,8 +67,28 @@ void parallelRows(Func f, int rank, int width,
   }
 }
 
-void scheduleCpu(const Node &anchor, const TensorType &type, const LoweredNode &value, Func out,
-                 const Halide::Target &t) {
+// A global pool's column sums (lowerGlobalPool) are vectorized along the
+// input's contiguous dimension, x when it is planar and the channels when
+// channels_last, and split among the threads along the other; the extents
+// are the input's, so the vector tails are guarded. Summed whole, each
+// channel was one scalar chain of adds, each waiting on the one before: the
+// ASPP block's image pooling, 512 planar channels of 65x65, took 0.74 ms,
+// and takes 0.19 ms in columns.
+void scheduleColumnSums(Func f, Layout inputLayout, const Halide::Target &t) {
+  const std::vector<Var> a = f.args(); // x, y (one row), c, n
+  const int lanes = t.natural_vector_size(Halide::Float(32));
+  f.compute_root();
+  if (inputLayout == Layout::ChannelsLast)
+    f.reorder_storage(a[2], a[0], a[1], a[3])
+        .reorder(a[2], a[0], a[1], a[3])
+        .vectorize(a[2], lanes, Halide::TailStrategy::GuardWithIf)
+        .parallel(a[0]);
+  else
+    f.vectorize(a[0], lanes, Halide::TailStrategy::GuardWithIf).parallel(a[2]);
+}
+
+void scheduleCpu(const Node &anchor, Layout inputLayout, const TensorType &type,
+                 const LoweredNode &value, Func out, const Halide::Target &t) {
   const int rank = type.rank();
   std::vector<Var> v = halideVars(rank);
   const int vx = fit(t.natural_vector_size(Halide::Float(32)), extentOf(type, 0));
@@ -158,7 +178,12 @@ void scheduleCpu(const Node &anchor, const TensorType &type, const LoweredNode &
       if (rank >= 3) update.unroll(v[tileDim], rows);
     }
   }
+  const bool globalPool = anchor.op == OpKind::GlobalAvgPool || anchor.op == OpKind::GlobalMaxPool;
   for (Func f : value.shared) {
+    if (globalPool) {
+      scheduleColumnSums(f, inputLayout, t);
+      continue;
+    }
     parallelRows(f.compute_root(), rank, extentOf(type, 0));
     f.vectorize(v[0], vx);
   }
@@ -368,7 +393,7 @@ void scheduleGroup(const Node &anchor, Layout anchorInput, const Node &output,
     // graph output.
     scheduleBlockTranspose(out, value.func, output.type, false, target);
   else
-    scheduleCpu(anchor, output.type, value, out, target);
+    scheduleCpu(anchor, anchorInput, output.type, value, out, target);
 }
 
 } // namespace atrous::codegen

@@ -144,6 +144,12 @@ void addCases(CaseGraph &cases, Draw &d) {
     ValueId doubled =
         cases.op(OpKind::Add, {turned, turned}, {{"layout", std::string("channels_last")}});
     cases.output(cases.op(OpKind::Concat, {turned, doubled}, {{"axis", int64_t{rank - 1}}}));
+    // A global pool of channels_last columns vectorizes over the channels,
+    // whose last vector is partial (codegen/Schedule.cpp, scheduleColumnSums).
+    if (rank == 4) {
+      cases.output(cases.op(OpKind::GlobalAvgPool, {doubled}));
+      cases.output(cases.op(OpKind::GlobalMaxPool, {turned}));
+    }
   }
 }
 
