@@ -47,7 +47,7 @@ GroupPipeline buildGroupPipeline(const Graph &graph, const Group &group,
   for (size_t i = 0; i < group.inputs.size(); ++i) {
     const TensorType &t = graph.type(group.inputs[i]);
     Halide::ImageParam in(halideType(t.dtype), t.rank(), "in" + std::to_string(i));
-    constrainLayout(in, t.shape, innermostDim(layoutOf(graph.node(group.inputs[i])), t.rank()));
+    constrainStrides(in, t.shape, storageStrides(graph, group.inputs[i]));
     params.push_back(in);
     values.emplace(group.inputs[i], LoweredValue{in, t});
     p.inputValues.push_back(group.inputs[i]);
@@ -99,8 +99,15 @@ GroupPipeline buildGroupPipeline(const Graph &graph, const Group &group,
 std::string groupSignature(const Graph &graph, const Group &group, const Halide::Target &target) {
   std::string s = "codegen " + std::to_string(kCodegenVersion) + "\nhalide " +
                   ATROUS_HALIDE_VERSION + "\ntarget " + target.to_string() + "\n";
+  auto strides = [&](ValueId v) {
+    std::string t;
+    for (int64_t stride : storageStrides(graph, v))
+      t += " " + std::to_string(stride);
+    return t;
+  };
   for (ValueId in : group.inputs)
-    s += "in " + graph.type(in).str() + " " + layoutName(layoutOf(graph.node(in))) + "\n";
+    s += "in " + graph.type(in).str() + " " + layoutName(layoutOf(graph.node(in))) + strides(in) +
+         "\n";
   // Values are named by position (group input k, group node k), not by id or
   // name, so that equal groups of different models share a signature.
   auto ref = [&](ValueId id) {
@@ -119,10 +126,7 @@ std::string groupSignature(const Graph &graph, const Group &group, const Halide:
       if (k != "group" && k != "arena_offset") s += k + "=" + attrValueStr(v) + ",";
     s += ") -> " + n.type.str() + "\n";
   }
-  s += "strides";
-  for (int64_t stride : storageStrides(graph, group.output()))
-    s += " " + std::to_string(stride);
-  return s + "\n";
+  return s + "strides" + strides(group.output()) + "\n";
 }
 
 } // namespace atrous::codegen

@@ -1,8 +1,9 @@
 // One group as one Halide pipeline: an ImageParam per value the group reads
 // and per weight, shapes and dense strides fixed to the model's (so Halide
 // checks them and generates code for constant strides), the group's nodes
-// lowered, and the output scheduled for the target. The output of a part of
-// an in-place concat has the strides of the concat's buffer (ir/InPlace.h).
+// lowered, and the output scheduled for the target. A part of an in-place
+// concat, written or read, has the strides of the concat's buffer
+// (ir/InPlace.h).
 #pragma once
 
 #include <string>

@@ -17,6 +17,15 @@ int64_t concatAxis(const Node &concat) {
   return axis < 0 ? axis + concat.type.rank() : axis;
 }
 
+// Whether `reader` takes its input `index` for its shape alone (resize's
+// `like=`), so that the value's elements may live anywhere.
+bool readsShapeOnly(const Node &reader, size_t index) {
+  const OpInfo &info = opInfo(reader.op);
+  if (info.maxInputs < 0 || index < static_cast<size_t>(info.maxInputs)) return false;
+  const size_t keyword = index - static_cast<size_t>(info.maxInputs);
+  return keyword < info.keywordInputs.size() && info.keywordInputs[keyword] == "like";
+}
+
 } // namespace
 
 std::string inPlaceProblem(const Graph &graph, ValueId concat) {
@@ -30,7 +39,8 @@ std::string inPlaceProblem(const Graph &graph, ValueId concat) {
       return name + " is a graph output";
     int readers = 0;
     for (const Node &n : graph.nodes)
-      readers += static_cast<int>(std::count(n.inputs.begin(), n.inputs.end(), part));
+      for (size_t k = 0; k < n.inputs.size(); ++k)
+        readers += n.inputs[k] == part && !readsShapeOnly(n, k);
     if (readers != 1) return name + " has other readers";
     if (layoutOf(p) != layoutOf(node))
       return name + " is " + layoutName(layoutOf(p)) + ", the concat " + layoutName(layoutOf(node));

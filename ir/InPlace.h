@@ -17,8 +17,9 @@ bool isInPlaceConcat(const Node &node);
 
 // Why `concat` cannot be in place, or "" when it can: each part must be
 // computed (not a graph input), not a graph output, read by nothing else
-// (the concat reading it once), and stored in the concat's layout, so that
-// its slice is a view of the concat's buffer.
+// (the concat reading it once; a resize that takes it as `like=` reads only
+// its shape), and stored in the concat's layout, so that its slice is a view
+// of the concat's buffer.
 std::string inPlaceProblem(const Graph &graph, ValueId concat);
 
 // Where a value's elements live: in the buffer of `root` (the value itself

@@ -122,3 +122,26 @@ TEST(PassPlaceConcats, PartsLiveInTheirConcatsBuffer) {
   const uint64_t c = plan.offset.at(graph.find("c")), d = plan.offset.at(graph.find("d"));
   EXPECT_TRUE(c + 512 <= d || d + 256 <= c) << "c at " << c << ", d at " << d;
 }
+
+TEST(PassPlaceConcats, AResizeReadingOnlyAPartsShapeLeavesItInPlace) {
+  // DeepLab's decoder: the ASPP output resized like the low-level features,
+  // then concatenated with them. The resize reads lo's shape, not its
+  // elements; the pipeline it runs in still takes lo's view as an input.
+  Graph graph = parseModel("model decoder\ninput x : f32[1, 16, 17, 13]\n"
+                           "lo = conv2d(x, out=16, kernel=1, act=relu)\n"
+                           "small = conv2d(x, out=32, kernel=3, stride=4, pad=1)\n"
+                           "up = resize(small, like=lo, mode=bilinear)\n"
+                           "cat = concat(up, lo)\n"
+                           "y = conv2d(cat, out=16, kernel=3, pad=1)\noutput y\n");
+  Weights weights = randomWeights(graph, 8);
+  std::vector<Tensor> inputs = pass_test::randomInputs(graph, 9);
+  std::vector<Tensor> want = runReference(graph, weights, inputs);
+  runPasses(graph, &weights, pipelinePasses("O2"));
+  ASSERT_TRUE(isInPlaceConcat(graph.node(graph.find("cat"))));
+  EXPECT_EQ(placementOf(graph, graph.find("lo")).offset, (std::vector<int64_t>{0, 32, 0, 0}));
+  std::string error;
+  std::vector<Tensor> got = codegen_test::compileAndRun(graph, weights, inputs, error);
+  ASSERT_EQ(error, "");
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_LE(codegen_test::relativeError(got[0], want[0]), 1e-4);
+}
