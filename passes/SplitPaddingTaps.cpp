@@ -107,7 +107,8 @@ class SplitPaddingTapsPass : public Pass {
 public:
   std::string name() const override { return "split-padding-taps"; }
   std::string summary() const override {
-    return "compute a conv that mostly reads padding region by region, each with its inner taps";
+    return "compute a conv2d that mostly reads padding, or a conv1d that reads any, region by "
+           "region, each with its inner taps";
   }
 
   bool run(Graph &graph, Weights *weights) override {

@@ -1,7 +1,8 @@
-// split-padding-taps: computes a conv whose taps mostly read its zero
-// padding (a dilation near the map's size) as convs over the regions of its
-// output where the same taps land inside the input, each with only those
-// taps, joined by concats. See passes/SplitPaddingTaps.cpp for the rules.
+// split-padding-taps: computes a conv2d whose taps mostly read its zero
+// padding (a dilation near the map's size), or a conv1d with any tap in it
+// (a causal one), as convs over the regions of its output where the same
+// taps land inside the input, each with only those taps, joined by concats.
+// See passes/SplitPaddingTaps.cpp for the rules.
 #pragma once
 
 #include <memory>
