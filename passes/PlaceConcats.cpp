@@ -1,12 +1,14 @@
-// place-concats: a concat whose parts are each read by it alone, are
-// computed, are not graph outputs and share its layout (ir/InPlace.h) gets
-// `in_place=true`: each part's group then writes straight into its slice of
-// the concat's buffer and the concat itself moves no data. The concat must
-// be a group of its own and each part the last node of its group, since only
-// a group's last value is written to memory; so the pass runs after `group`
-// and before `plan-memory`, which gives a concat's buffer the lifetime of all
-// its parts. Split-padding-taps' regions are the main case: each region was
-// copied into its row of regions and the row into the whole map.
+// place-concats: a concat whose parts are each read by it alone (or for
+// their shape), are computed, are not graph outputs and share its layout
+// (ir/InPlace.h) gets `in_place=true`: each part's group then writes straight
+// into its slice of the concat's buffer and the concat itself moves no data.
+// The concat must be a group of its own and each part the last node of its
+// group, since only a group's last value is written to memory; so the pass
+// runs after `group` and before `plan-memory`, which gives a concat's buffer
+// the lifetime of all its parts. Split-padding-taps' regions are the main
+// case: each region was copied into its row of regions and the row into the
+// whole map, and a causal conv1d's long region could not skip a zero-padded
+// copy of its input.
 #include "passes/PlaceConcats.h"
 
 #include <map>
