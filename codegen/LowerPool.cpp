@@ -60,7 +60,7 @@ Func lowerGlobalPool(const Node &node, const NodeOperands &ops, std::vector<Func
   for (int d = 2; d < rank; ++d)
     count *= x.dim(d);
   std::vector<Expr> out = logicalArgs(rank);
-  Func pool(funcName(node));
+  Expr all;
   if (shared && rank == 4) {
     // Each column's sum down the rows first, a vector of columns (or of
     // channels) at a time, then the row of column sums: one add chain per
@@ -70,18 +70,18 @@ Func lowerGlobalPool(const Node &node, const NodeOperands &ops, std::vector<Func
     defineLogical(rows, rank, reduce(x.at({out[0], out[1], ry, out[3]})));
     shared->push_back(rows);
     RDom rx(0, static_cast<int>(x.dim(3)));
-    const Expr all = reduce(LoweredValue{rows, x.type}.at({out[0], out[1], Expr(0), rx}));
-    defineLogical(pool, rank, isMax ? all : all / static_cast<float>(count));
-    return pool;
+    all = reduce(LoweredValue{rows, x.type}.at({out[0], out[1], Expr(0), rx}));
+  } else {
+    std::vector<Halide::Range> ranges;
+    for (int d = 2; d < rank; ++d)
+      ranges.emplace_back(0, static_cast<int>(x.dim(d)));
+    RDom r(ranges);
+    std::vector<Expr> src = {out[0], out[1]};
+    for (int d = 2; d < rank; ++d)
+      src.push_back(r[d - 2]);
+    all = reduce(x.at(src));
   }
-  std::vector<Halide::Range> ranges;
-  for (int d = 2; d < rank; ++d)
-    ranges.emplace_back(0, static_cast<int>(x.dim(d)));
-  RDom r(ranges);
-  std::vector<Expr> src = {out[0], out[1]};
-  for (int d = 2; d < rank; ++d)
-    src.push_back(r[d - 2]);
-  const Expr all = reduce(x.at(src));
+  Func pool(funcName(node));
   defineLogical(pool, rank, isMax ? all : all / static_cast<float>(count));
   return pool;
 }
