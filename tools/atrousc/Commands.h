@@ -51,6 +51,7 @@ struct RunOptions {
   std::vector<std::string> outputs; // .npy paths, one per model output
   uint64_t inputSeed = 0;
   std::string backend = "halide"; // or "reference"
+  std::string target = "host";    // of the halide backend: one this machine runs
   std::string level = "2";        // passes run before the halide backend
   std::string passes;             // a,b,c instead of the -O level's pipeline
   std::string cacheDir;

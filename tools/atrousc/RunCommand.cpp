@@ -70,6 +70,7 @@ int runCommand(const RunOptions &options) {
   } else {
     codegen::CompileOptions compileOptions;
     compileOptions.cacheDir = options.cacheDir;
+    compileOptions.target = options.target;
     rt::Timer compileTimer;
     Graph optimized = graph;
     Weights optimizedWeights = weights;

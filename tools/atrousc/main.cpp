@@ -78,6 +78,9 @@ int main(int argc, char **argv) {
   run->add_option("--backend", runOpts.backend,
                   "halide (generated code, the default) or reference (the interpreter)")
       ->check(CLI::IsMember({"halide", "reference"}));
+  run->add_option("--target", runOpts.target,
+                  "the halide backend's target: host (default) or a Halide target string this "
+                  "machine runs, e.g. x86-64-linux-avx2-fma-f16c-sse41 to run the AVX2 code");
   addLevelOption(run, runOpts.level, "passes before the halide backend: -O0 or -O2 (default)");
   addPassesOption(run, runOpts.passes);
   run->add_option("--repeat", runOpts.repeat,
