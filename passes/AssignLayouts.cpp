@@ -21,7 +21,8 @@
 // channels, is copied channels_last once (a `copy` node, read by those convs
 // instead): otherwise each of them would transpose its own copy, which is
 // what the regions of split-padding-taps, the phases of lower-conv-transpose
-// and the branches of an ASPP head over a graph input would all do.
+// and the branches of an ASPP head over a graph input would all do. A
+// Winograd conv reads such a copy even alone (planarReadCost).
 #include "passes/AssignLayouts.h"
 
 #include <set>
@@ -75,9 +76,20 @@ private:
   // A conv that reads every input channel of its group for each output
   // channel vector it tiles (so not a depthwise one).
   static bool readsAcrossChannels(const Node &node) {
+    if (node.op == OpKind::WinogradConv2d) return fillsChannelVectors(node);
     return isConv(node.op) && fillsChannelVectors(node) &&
            node.attrs.getInt("groups") < node.type.shape[1];
   }
+
+  // What reading a planar input costs `node`, in units of the transposing
+  // copy a direct conv makes of its input: two or more such readers share
+  // one copy instead. A Winograd conv's input transform vectorizes over
+  // channels, so a planar input would gather each vector from 16 planes; it
+  // reads a copy even alone. 256 channels at 65x65, rate 2, in Halide's
+  // profiler: the transform's first pass went from 1.9-2.1 to 0.7-0.9 ms,
+  // the whole run from 13.7-14.5 to 12.2-12.4 ms with the copy; the copy
+  // itself is a block transpose of about 0.2 ms (ScheduleTranspose.cpp).
+  static int planarReadCost(const Node &node) { return node.op == OpKind::WinogradConv2d ? 2 : 1; }
 
   // Inserts the channels_last copies described at the top, once every
   // value has its layout; returns whether it did.
@@ -85,7 +97,8 @@ private:
     const size_t n = graph.nodes.size();
     std::vector<int> readers(n, 0);
     for (const Node &node : graph.nodes)
-      if (readsAcrossChannels(node)) ++readers[static_cast<size_t>(node.inputs[0])];
+      if (readsAcrossChannels(node))
+        readers[static_cast<size_t>(node.inputs[0])] += planarReadCost(node);
     std::vector<bool> needs(n, false);
     bool any = false;
     for (size_t i = 0; i < n; ++i) {
