@@ -21,9 +21,13 @@ struct WinogradCostModel {
   // The batched products over input channels (one GEMM per transform
   // position) run at this fraction of the FMA peak.
   double gemmEfficiency = 0.75;
-  // A direct conv that skips the taps in the padding, at its best: oneDNN's
-  // reaches 0.87 to 0.91 of one core's peak on these layers at every rate.
-  double directEfficiency = 0.9;
+  // Our direct conv, which skips the taps in the padding (split-padding-taps'
+  // regions): its inner loops ran at 0.7 to 0.8 of the peak in the profiler,
+  // and the whole conv lower with its copies and region calls. At 0.9,
+  // oneDNN's figure (0.87 to 0.91 on these layers), the model kept 65x65 at
+  // rate 24 (256 channels) direct, 16-20 ms, where F(3x3, 3x3) takes
+  // 11-13 ms; 33x33 at rate 12 went from 3.9-4.4 to 2.4-2.9 ms the same way.
+  double directEfficiency = 0.75;
   // The input and output transforms: adds and multiplies by small constants
   // over gathered elements, far from FMA-bound.
   double transformEfficiency = 0.25;
