@@ -92,9 +92,9 @@ void scheduleCpu(const TensorType &type, const LoweredNode &value, Func out,
   // accumulator, stored and reloaded every step, made the GEMM twice as slow
   // (65x65 rate 2: 20 -> 10.5 ms), while 3 broadcasts need 16.
   const int accumulators = vectors * tileRows;
-  const bool weightsOuter = accumulators + vectors + 1 > registers;
+  const bool broadcastsHeld = accumulators + vectors + 1 > registers;
   Halide::Stage update = product.update();
-  if (weightsOuter) {
+  if (broadcastsHeld) {
     Var ov("ov");
     update.split(o, oo, ov, lanes)
         .reorder(ov, k, oo, product.rvars(0)[0], nu, xi)
