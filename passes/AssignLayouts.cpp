@@ -22,11 +22,14 @@
 // instead): otherwise each of them would transpose its own copy, which is
 // what the regions of split-padding-taps, the phases of lower-conv-transpose
 // and the branches of an ASPP head over a graph input would all do. A
-// Winograd conv reads such a copy even alone (planarReadCost).
+// Winograd conv reads such a copy even alone (planarReadCost). The other
+// way round, a model output concatenating channels_last parts is assembled
+// channels_last and copied planar once (assembleOutputConcatsChannelsLast).
 #include "passes/AssignLayouts.h"
 
 #include <set>
 
+#include "ir/InPlace.h"
 #include "ir/Layout.h"
 #include "passes/Rewriter.h"
 
@@ -69,6 +72,7 @@ public:
       node.attrs.set("layout", std::string(layoutName(layout)));
       changed = true;
     }
+    changed = assembleOutputConcatsChannelsLast(graph) || changed;
     return copyForTilingReaders(graph) || changed;
   }
 
@@ -90,6 +94,46 @@ private:
   // the whole run from 13.7-14.5 to 12.2-12.4 ms with the copy; the copy
   // itself is a block transpose of about 0.2 ms (ScheduleTranspose.cpp).
   static int planarReadCost(const Node &node) { return node.op == OpKind::WinogradConv2d ? 2 : 1; }
+
+  // A model output that concatenates channels_last parts (the regions of a
+  // split-padding-taps conv) is assembled channels_last, where place-concats
+  // lets its parts write in place, and a planar `copy` under its name is the
+  // output. Concatenated planar, each element selected among the parts'
+  // loads in the block transpose: 33x33 rate 18 (256 channels), 0.50 ms of
+  // about 4.7 in Halide's profiler, against about 0.26 for a plain transpose.
+  static bool assembleOutputConcatsChannelsLast(Graph &graph) {
+    const std::vector<int> uses = useCounts(graph);
+    std::set<ValueId> assembled;
+    for (ValueId out : graph.outputs) {
+      const Node &node = graph.node(out);
+      if (node.op != OpKind::Concat || uses[static_cast<size_t>(out)] != 1 ||
+          layoutOf(node) != Layout::Planar || !supportsChannelsLast(node.type))
+        continue;
+      Graph trial = graph;
+      trial.nodes[static_cast<size_t>(out)].attrs.set(
+          "layout", std::string(layoutName(Layout::ChannelsLast)));
+      if (inPlaceProblem(trial, out).empty()) assembled.insert(out);
+    }
+    if (assembled.empty()) return false;
+    Rewriter rw(graph);
+    for (size_t i = 0; i < graph.nodes.size(); ++i) {
+      const auto id = static_cast<ValueId>(i);
+      const ValueId concat = rw.copy(id);
+      if (!assembled.count(id)) continue;
+      Node &placed = rw.graph().nodes[static_cast<size_t>(concat)];
+      const std::string name = placed.name;
+      placed.name = rw.freshName(name + ".channels_last");
+      placed.attrs.set("layout", std::string(layoutName(Layout::ChannelsLast)));
+      Node copy;
+      copy.op = OpKind::Copy;
+      copy.name = name;
+      copy.inputs = {concat};
+      copy.loc = placed.loc;
+      rw.setMap(id, rw.add(std::move(copy)));
+    }
+    graph = rw.finish();
+    return true;
+  }
 
   // Inserts the channels_last copies described at the top, once every
   // value has its layout; returns whether it did.
