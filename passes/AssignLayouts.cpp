@@ -119,16 +119,16 @@ private:
     Rewriter rw(graph);
     for (size_t i = 0; i < graph.nodes.size(); ++i) {
       const auto id = static_cast<ValueId>(i);
-      const ValueId concat = rw.copy(id);
+      const ValueId copied = rw.copy(id);
       if (!assembled.count(id)) continue;
-      Node &placed = rw.graph().nodes[static_cast<size_t>(concat)];
+      Node &placed = rw.graph().nodes[static_cast<size_t>(copied)];
       const std::string name = placed.name;
       placed.name = rw.freshName(name + ".channels_last");
       placed.attrs.set("layout", std::string(layoutName(Layout::ChannelsLast)));
       Node copy;
       copy.op = OpKind::Copy;
       copy.name = name;
-      copy.inputs = {concat};
+      copy.inputs = {copied};
       copy.loc = placed.loc;
       rw.setMap(id, rw.add(std::move(copy)));
     }
