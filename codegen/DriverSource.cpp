@@ -441,15 +441,17 @@ std::string generateDriver(const DriverSpec &spec) {
   c += "  struct atrous_call_context *previous_call = atrous_active_call;\n";
   c += "  atrous_active_call = &ctx;\n";
   c += "  halide_set_error_handler(atrous_halide_error);\n";
-  for (const auto &[v, off] : storage.arenaOffset)
-    c += "  " + m + "_buffer(&v" + std::to_string(v) + ", arena + " + std::to_string(off) +
-         "ull, " + m + "_dims_v" + std::to_string(v) + ", " + std::to_string(g.type(v).rank()) +
-         ", " + (g.type(v).dtype == DType::I32 ? "1" : "0") + ", 0);\n";
-  for (const auto &[v, at] : storage.view)
-    c += "  " + m + "_buffer(&v" + std::to_string(v) + ", (" + storage.buffer.at(at.first) +
-         ")->host + " + std::to_string(at.second) + "ull, " + m + "_dims_v" + std::to_string(v) +
-         ", " + std::to_string(g.type(v).rank()) + ", " +
+  // Intermediate v's buffer over the bytes at `host` (a C expression).
+  auto valueBuffer = [&](ValueId v, const std::string &host) {
+    c += "  " + m + "_buffer(&v" + std::to_string(v) + ", " + host + ", " + m + "_dims_v" +
+         std::to_string(v) + ", " + std::to_string(g.type(v).rank()) + ", " +
          (g.type(v).dtype == DType::I32 ? "1" : "0") + ", 0);\n";
+  };
+  for (const auto &[v, off] : storage.arenaOffset)
+    valueBuffer(v, "arena + " + std::to_string(off) + "ull");
+  for (const auto &[v, at] : storage.view)
+    valueBuffer(v, "(" + storage.buffer.at(at.first) + ")->host + " + std::to_string(at.second) +
+                       "ull");
   std::map<std::string, size_t> weightIndex;
   for (size_t p = 0; p < blob.specs.size(); ++p) {
     weightIndex[blob.specs[p].name] = p;

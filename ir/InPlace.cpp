@@ -2,8 +2,6 @@
 
 #include <algorithm>
 
-#include "ir/Layout.h"
-
 namespace atrous {
 
 bool isInPlaceConcat(const Node &node) {
@@ -29,6 +27,10 @@ bool readsShapeOnly(const Node &reader, size_t index) {
 } // namespace
 
 std::string inPlaceProblem(const Graph &graph, ValueId concat) {
+  return inPlaceProblem(graph, concat, layoutOf(graph.node(concat)));
+}
+
+std::string inPlaceProblem(const Graph &graph, ValueId concat, Layout layout) {
   const Node &node = graph.node(concat);
   if (node.op != OpKind::Concat) return "only a concat can be in place";
   for (ValueId part : node.inputs) {
@@ -42,8 +44,8 @@ std::string inPlaceProblem(const Graph &graph, ValueId concat) {
       for (size_t k = 0; k < n.inputs.size(); ++k)
         readers += n.inputs[k] == part && !readsShapeOnly(n, k);
     if (readers != 1) return name + " has other readers";
-    if (layoutOf(p) != layoutOf(node))
-      return name + " is " + layoutName(layoutOf(p)) + ", the concat " + layoutName(layoutOf(node));
+    if (layoutOf(p) != layout)
+      return name + " is " + layoutName(layoutOf(p)) + ", the concat " + layoutName(layout);
   }
   return "";
 }

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "ir/Graph.h"
+#include "ir/Layout.h"
 
 namespace atrous {
 
@@ -21,6 +22,9 @@ bool isInPlaceConcat(const Node &node);
 // its shape), and stored in the concat's layout, so that its slice is a view
 // of the concat's buffer.
 std::string inPlaceProblem(const Graph &graph, ValueId concat);
+// The same, were the concat stored in `layout` (assign-layouts asks before
+// it chooses).
+std::string inPlaceProblem(const Graph &graph, ValueId concat, Layout layout);
 
 // Where a value's elements live: in the buffer of `root` (the value itself
 // unless an in-place concat holds it, perhaps through nested ones), starting

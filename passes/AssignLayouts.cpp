@@ -110,10 +110,7 @@ private:
       if (node.op != OpKind::Concat || uses[static_cast<size_t>(out)] != 1 ||
           layoutOf(node) != Layout::Planar || !supportsChannelsLast(node.type))
         continue;
-      Graph trial = graph;
-      trial.nodes[static_cast<size_t>(out)].attrs.set(
-          "layout", std::string(layoutName(Layout::ChannelsLast)));
-      if (inPlaceProblem(trial, out).empty()) assembled.insert(out);
+      if (inPlaceProblem(graph, out, Layout::ChannelsLast).empty()) assembled.insert(out);
     }
     if (assembled.empty()) return false;
     Rewriter rw(graph);
