@@ -37,6 +37,9 @@ static std::string summary(const Tensor &t) {
 }
 
 int runCommand(const RunOptions &options) {
+  if (options.backend == "reference" && options.target != "host")
+    throw Error("--target " + options.target +
+                " names generated code, which the reference backend does not run");
   LoadedModel model = options.model.loadModel();
   Weights weights = resolveWeights(model, options.weights);
   Graph graph = std::move(model.graph);
