@@ -357,10 +357,8 @@ std::string generateDriver(const DriverSpec &spec) {
                            storageStrides(g, static_cast<ValueId>(i))) +
            ";\n";
   for (size_t p = 0; p < blob.specs.size(); ++p)
-    c += "static const halide_dimension_t " + m + "_dims_w" + std::to_string(p) + "[] = " +
-         dimsInitializer(blob.specs[p].type.shape,
-                         layoutStrides(blob.specs[p].type.shape, blob.innermost[p])) +
-         ";\n";
+    c += "static const halide_dimension_t " + m + "_dims_w" + std::to_string(p) +
+         "[] = " + dimsInitializer(blob.storage[p].shape, blob.storage[p].strides) + ";\n";
   c += "\n";
   c += "static void " + m +
        "_buffer(halide_buffer_t *b, const void *host, const halide_dimension_t "
@@ -457,7 +455,7 @@ std::string generateDriver(const DriverSpec &spec) {
     weightIndex[blob.specs[p].name] = p;
     c += "  " + m + "_buffer(&w" + std::to_string(p) + ", w + " + std::to_string(blob.offsets[p]) +
          "ull, " + m + "_dims_w" + std::to_string(p) + ", " +
-         std::to_string(blob.specs[p].type.rank()) + ", 0, 1);\n";
+         std::to_string(blob.storage[p].shape.size()) + ", 0, 1);\n";
   }
   for (size_t i = 0; i < spec.groups.size(); ++i) {
     const Group &grp = spec.groups[i];

@@ -32,9 +32,22 @@ void constrainStrides(Param p, const Shape &shape, const std::vector<int64_t> &s
   }
 }
 
-// Dense strides, with logical dimension `innermost` contiguous (ir/Layout.h).
-template <typename Param> void constrainLayout(Param p, const Shape &shape, int innermost) {
-  constrainStrides(p, shape, layoutStrides(shape, innermost));
+// A parameter as its node's lowering reads it, by logical indices, over the
+// Halide parameter that holds it as stored (ir/Layout.h, paramStorage): a
+// weight in blocks of output channels [n / block, k..., c, n % block] is read
+// at (n % block, c, k..., n / block), innermost first, which the simplifier
+// turns back into dense vector loads inside a tile of whole blocks.
+LoweredValue paramView(const Halide::ImageParam &stored, const ParamStorage &storage,
+                       const TensorType &type) {
+  if (!storage.blocked) return {stored, type};
+  const std::vector<Halide::Var> v = halideVars(type.rank()); // k..., c, n
+  const Halide::Expr n = v.back(), block = static_cast<int>(kOutChannelBlock);
+  std::vector<Halide::Expr> at = {n % block, v[v.size() - 2]};
+  at.insert(at.end(), v.begin(), v.end() - 2);
+  at.push_back(n / block);
+  Halide::Func view(stored.name() + "_blocks");
+  view(v) = stored(at);
+  return {view, type};
 }
 
 } // namespace
@@ -61,11 +74,12 @@ GroupPipeline buildGroupPipeline(const Graph &graph, const Group &group,
     for (ValueId in : node.inputs)
       ops.inputs.push_back(values.at(in));
     for (const ParamSpec &spec : paramSpecs(graph, node)) {
-      Halide::ImageParam w(Halide::Float(32), spec.type.rank(),
+      const ParamStorage storage = paramStorage(node, spec.suffix, spec.type.shape);
+      Halide::ImageParam w(Halide::Float(32), static_cast<int>(storage.shape.size()),
                            "w" + std::to_string(params.size()) + "_" + cIdentifierFor(spec.suffix));
-      constrainLayout(w, spec.type.shape, paramInnermostDim(node, spec.suffix, spec.type.rank()));
+      constrainStrides(w, storage.shape, storage.strides);
       params.push_back(w);
-      ops.params.emplace(spec.suffix, LoweredValue{w, spec.type});
+      ops.params.emplace(spec.suffix, paramView(w, storage, spec.type));
       p.weightNames.push_back(spec.name);
     }
     LoweredNode lowered = lowerNode(node, ops);

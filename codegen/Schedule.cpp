@@ -34,6 +34,38 @@ int columnsPerTile(int most, int width) {
   return best;
 }
 
+// A channels_last conv's register tile: `columns` pixels of a row times
+// `rows` rows.
+struct PixelTile {
+  int columns = 1, rows = 1;
+};
+
+// The register tile of at most `most` pixels (what the accumulator registers
+// hold), and at least half of that where the map has them, that computes the
+// fewest pixels on the map's last, overlapping tiles; then the largest, then
+// the flattest. A 15x15 region in tiles of 8x1 computes 16x15 pixels, in 3x3
+// exactly 15x15; 3 columns in tiles of one row would hold 6 accumulators,
+// too few to hide the FMAs' latency, and in 3x3 hold 18.
+PixelTile pixelTile(int most, int width, int height) {
+  const int least = std::min(std::max(1, most / 2), width * height);
+  PixelTile best;
+  int64_t bestComputed = -1;
+  for (int rows = 1; rows <= std::min(most, height); ++rows) {
+    for (int cols = 1; cols <= std::min(most / rows, width); ++cols) {
+      if (cols * rows < least) continue;
+      const int64_t computed =
+          int64_t{(width + cols - 1) / cols * cols} * ((height + rows - 1) / rows * rows);
+      const int pixels = cols * rows, bestPixels = best.columns * best.rows;
+      if (bestComputed < 0 || computed < bestComputed ||
+          (computed == bestComputed && pixels > bestPixels)) {
+        best = {cols, rows};
+        bestComputed = computed;
+      }
+    }
+  }
+  return best;
+}
+
 // At most this many pixel tiles (rows times column tiles) and a conv sweeps
 // its output channel tiles outermost (scheduleChannelsLastCpu).
 constexpr int kFewPixelTiles = 16;
@@ -118,7 +150,11 @@ void scheduleCpu(const Node &anchor, Layout inputLayout, const TensorType &type,
     out.reorder(xi, yi, xo, yo, v[1], v[3]).parallel(v[1]);
   } else if (rank >= 3) {
     out.tile(v[0], v[1], xo, yo, xi, yi, vx, rows).vectorize(xi);
-    out.parallel(rank == 4 && extentOf(type, 2) >= 2 ? v[2] : yo);
+    if (rank == 4 && extentOf(type, 2) >= 2)
+      parallelInTasks(out, v[2], extentOf(type, 2),
+                      int64_t{extentOf(type, 0)} * extentOf(type, 1) * dtypeSize(type.dtype));
+    else
+      out.parallel(yo);
   } else {
     out.split(v[0], xo, xi, vx).vectorize(xi);
     if (rank == 2) out.parallel(v[1]);
@@ -213,14 +249,15 @@ bool unpairedGated(const Node &anchor) {
 
 // A channels_last value (ir/Layout.h) is vectorized over channels. A conv
 // computes a register tile of `channelVectors` vectors of output channels
-// times `columns` output pixels of one row: per input channel and tap, one
-// weight vector load per channel vector and one broadcast per pixel feed
-// channelVectors x columns FMAs, so loads stay well below the FMA rate. Its
-// input is copied first, channels innermost, when it needs a zero exterior
-// (the taps then read it with no bounds test) or is planar (whose channels
-// lie an image apart, a cache line and soon a page per load). Input channels are
-// the innermost reduction: consecutive in a channels_last input and in the
-// packed weights. A gated conv's accumulator pairs the blocks of its two
+// times a few output pixels (pixelTile: columns of a row, or of a few rows):
+// per input channel and tap, one weight vector load per channel vector and
+// one broadcast per pixel feed channelVectors x pixels FMAs, so loads stay
+// well below the FMA rate. Its input is copied first, channels innermost,
+// when it needs a zero exterior (the taps then read it with no bounds test)
+// or is planar (whose channels lie an image apart, a cache line and soon a
+// page per load). Input channels are the innermost reduction: consecutive in
+// a channels_last input and in the weights' blocks (ir/Layout.h,
+// paramStorage). A gated conv's accumulator pairs the blocks of its two
 // halves (codegen/Lowering.h, pairsGatedChannels), so its tile is the two
 // blocks of one output block, gated in registers.
 void scheduleChannelsLastCpu(const Node &anchor, Layout inputLayout, const TensorType &type,
@@ -270,7 +307,9 @@ void scheduleChannelsLastCpu(const Node &anchor, Layout inputLayout, const Tenso
   // channels.
   const int channelsPerTile = lanes * channelVectors;
   const int outChannelsPerTile = gated ? channelsPerTile / 2 : channelsPerTile;
-  const int columns = columnsPerTile(vectorRegisters * 3 / 4 / channelVectors, extentOf(type, 0));
+  const PixelTile tile = pixelTile(vectorRegisters * 3 / 4 / channelVectors, extentOf(type, 0),
+                                   rank == 4 && !gated ? extentOf(type, 1) : 1);
+  const int columns = tile.columns, tileRows = tile.rows;
 
   // Output channel tiles go outermost when the map has so few pixel tiles
   // that a row-by-row sweep would fetch every weight again for each of a
@@ -278,7 +317,8 @@ void scheduleChannelsLastCpu(const Node &anchor, Layout inputLayout, const Tenso
   // and the threads split the channel tiles (measured on 33x33 at rate 12,
   // whose regions have 9 to 12 rows: 6.0 -> 5.2 ms; at 17 to 24 rows, 65x65
   // at rate 24, the row order stays as fast).
-  const int pixelTiles = extentOf(type, 1) * ((extentOf(type, 0) + columns - 1) / columns);
+  const int pixelTiles =
+      (extentOf(type, 1) + tileRows - 1) / tileRows * ((extentOf(type, 0) + columns - 1) / columns);
   const bool weightsOuter =
       rank == 4 && !gated && pixelTiles <= kFewPixelTiles && channels / channelsPerTile >= 4;
 
@@ -294,21 +334,35 @@ void scheduleChannelsLastCpu(const Node &anchor, Layout inputLayout, const Tenso
   for (size_t k = r.size(); k-- > 1;)
     taps.push_back(r[k]);
   out.split(v[c], co, ci, outChannelsPerTile).split(v[0], xo, xi, columns);
+  // The loop over rows of tiles, and the tile's own rows inside it.
+  Var rowTile = row, yi("yi");
+  std::vector<Halide::VarOrRVar> tileLoops = {ci, xi};
+  if (tileRows > 1) {
+    rowTile = Var("yo");
+    out.split(row, rowTile, yi, tileRows);
+    tileLoops.push_back(yi);
+  }
   // A map of few rows splits unevenly among the threads (17 rows: 9 and 8),
   // so its tasks are the pixel tiles of the rows instead.
   Var task("task");
   const bool tileTasks = rank == 4 && !weightsOuter && extentOf(type, 1) < kFewRows;
+  std::vector<Halide::VarOrRVar> loops = tileLoops;
   if (weightsOuter) {
-    out.reorder(ci, xi, xo, row, co, v[3]).vectorize(ci, lanes).parallel(co);
+    loops.insert(loops.end(), {xo, rowTile, co, v[3]});
+    out.reorder(loops).vectorize(ci, lanes).parallel(co);
   } else {
-    out.reorder(loopOrder({ci, xi, co, xo})).vectorize(ci, lanes);
+    loops.insert(loops.end(), {co, xo, rowTile});
+    if (rank == 4) loops.push_back(v[3]);
+    out.reorder(loops).vectorize(ci, lanes);
     if (tileTasks)
-      out.fuse(xo, row, task).parallel(task);
+      out.fuse(xo, rowTile, task).parallel(task);
     else
-      out.parallel(rank == 4 ? row : xo);
+      out.parallel(rank == 4 ? rowTile : xo);
   }
-  acc.compute_at(out, co);
+  // The accumulators are one register tile, whichever of its loops is inner.
+  acc.compute_at(out, weightsOuter ? xo : co);
   std::vector<Halide::VarOrRVar> order = {v[c], v[0]};
+  if (tileRows > 1) order.push_back(v[1]);
   order.insert(order.end(), taps.begin(), taps.end());
   // The weight vectors, each feeding `columns` FMAs, stay in registers
   // while the pixels' broadcasts stream, unless the accumulators leave too
@@ -316,12 +370,17 @@ void scheduleChannelsLastCpu(const Node &anchor, Layout inputLayout, const Tenso
   // then holds its 3 broadcasts and streams the weights instead, since a
   // spilled accumulator, stored and reloaded every step, serializes the
   // loop (WaveNet on AVX2: about 350 -> 250-320 ms).
-  const bool broadcastsHeld = channelVectors * columns + channelVectors + 1 > vectorRegisters;
+  const bool broadcastsHeld =
+      channelVectors * columns * tileRows + channelVectors + 1 > vectorRegisters;
   update.reorder(order).split(v[c], cv, v[c], lanes);
-  if (broadcastsHeld)
-    update.reorder(v[c], v[0], cv).vectorize(v[c]).unroll(v[0]).unroll(cv);
-  else
-    update.vectorize(v[c]).unroll(cv).unroll(v[0]);
+  if (broadcastsHeld) {
+    std::vector<Halide::VarOrRVar> held = {v[c], v[0]};
+    if (tileRows > 1) held.push_back(v[1]);
+    held.push_back(cv);
+    update.reorder(held);
+  }
+  update.vectorize(v[c]).unroll(cv).unroll(v[0]);
+  if (tileRows > 1) update.unroll(v[1]);
   if (value.paddedInput.defined() && (value.extended || inputLayout != Layout::ChannelsLast)) {
     Func padded = value.paddedInput;
     const std::vector<Var> pv = padded.args();
@@ -350,7 +409,7 @@ void scheduleChannelsLastCpu(const Node &anchor, Layout inputLayout, const Tenso
     // once instead, as do 1-D convs (whose window can span thousands of
     // samples).
     if (rank == 4 && !weightsOuter && copiesFewRows(anchor))
-      padded.compute_at(out, tileTasks ? task : row);
+      padded.compute_at(out, tileTasks ? task : rowTile);
     else
       parallelRows(padded.compute_root(), rank, extentOf(type, 0),
                    Halide::TailStrategy::GuardWithIf);

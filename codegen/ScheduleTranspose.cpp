@@ -75,7 +75,11 @@ void scheduleBlockTranspose(Func out, Func source, const TensorType &type, bool 
     std::vector<Halide::VarOrRVar> order = {ci, xi, co, xo};
     if (rank == 4) order.push_back(v[1]);
     order.push_back(v[rank - 1]);
-    out.reorder(order).vectorize(ci).unroll(xi).parallel(rank == 4 ? v[1] : xo);
+    out.reorder(order).vectorize(ci).unroll(xi);
+    if (rank == 4)
+      parallelInTasks(out, v[1], extentOf(type, 1), rowBytes(type));
+    else
+      out.parallel(xo);
     loaded.reorder_storage(planar).compute_at(out, co).vectorize(x).unroll(c);
     turned.reorder_storage(channelsLast).compute_at(out, co).vectorize(c).unroll(x);
   } else {
@@ -86,7 +90,10 @@ void scheduleBlockTranspose(Func out, Func source, const TensorType &type, bool 
     // sequence, which has no rows, splits into runs of blocks instead.
     Var task("task");
     if (rank == 4) {
-      out.reorder(xi, ci, xo, v[1], co, v[3]).fuse(v[1], co, task).parallel(task);
+      const int channelBlocks = (extentOf(type, 2) + cb - 1) / cb;
+      out.reorder(xi, ci, xo, v[1], co, v[3]).fuse(v[1], co, task);
+      parallelInTasks(out, task, extentOf(type, 1) * channelBlocks,
+                      int64_t{extentOf(type, 0)} * cb * dtypeSize(type.dtype));
     } else {
       out.split(xo, task, xo, kBlocksPerRun, Halide::TailStrategy::GuardWithIf)
           .reorder(xi, ci, xo, co, task, v[2])

@@ -4,8 +4,10 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <cstdint>
 
 #include "ir/Graph.h"
+#include <Halide.h>
 
 namespace atrous::codegen {
 
@@ -17,6 +19,34 @@ inline int extentOf(const TensorType &type, int halideDim) {
 // A factor no larger than the extent, so that ShiftInwards tails stay inside.
 inline int fit(int factor, int extent) {
   return std::max(1, std::min(factor, extent));
+}
+
+// Bytes of one row of an image value, all its channels.
+inline int64_t rowBytes(const TensorType &type) {
+  return int64_t{extentOf(type, 0)} * extentOf(type, 2) * dtypeSize(type.dtype);
+}
+
+// Halide's thread pool hands out a parallel loop's iterations one at a time,
+// each claimed under a lock the threads share, which costs about as much as
+// a few kilobytes of copying. A loop whose iterations move less than this
+// many bytes of output runs them in tasks of several (a 33x33x256
+// channels_last -> planar copy of 16-plane rows: 528 tasks of 2 KB took
+// 0.10-0.19 ms, 33 tasks of 32 KB 0.03-0.06 ms).
+constexpr int64_t kMinTaskBytes = 32 * 1024;
+
+// Parallelizes `f` along `v`, of `extent` iterations that each write
+// `bytesPerIteration`, in tasks of at least kMinTaskBytes; `v` stays the
+// inner loop of each task, so what is computed at `v` stays per iteration.
+inline void parallelInTasks(Halide::Func f, const Halide::Var &v, int extent,
+                            int64_t bytesPerIteration) {
+  const int perTask = static_cast<int>(std::min<int64_t>(
+      extent, (kMinTaskBytes + bytesPerIteration - 1) / std::max<int64_t>(1, bytesPerIteration)));
+  if (perTask <= 1) {
+    f.parallel(v);
+    return;
+  }
+  Halide::Var task(v.name() + "_task");
+  f.split(v, task, v, perTask, Halide::TailStrategy::GuardWithIf).parallel(task);
 }
 
 } // namespace atrous::codegen

@@ -17,22 +17,18 @@ WeightsBlob packWeights(const Graph &graph, const Weights &weights) {
   for (const Node &node : graph.nodes)
     for (const ParamSpec &spec : paramSpecs(graph, node)) {
       const Tensor &t = weights.at(spec.name);
-      const int innermost = paramInnermostDim(node, spec.suffix, spec.type.rank());
+      const ParamStorage storage = paramStorage(node, spec.suffix, spec.type.shape);
+      const std::vector<float> stored =
+          toStorage(static_cast<const float *>(t.raw()), spec.type.shape, storage);
       uint64_t offset = (blob.data.size() + 63) / 64 * 64;
       blob.specs.push_back(spec);
-      blob.innermost.push_back(innermost);
+      blob.storage.push_back(storage);
       blob.offsets.push_back(offset);
-      blob.data.resize(offset + t.byteSize());
-      if (innermost == spec.type.rank() - 1) {
-        std::memcpy(blob.data.data() + offset, t.raw(), t.byteSize());
-      } else {
-        std::vector<float> packed =
-            toLayout(static_cast<const float *>(t.raw()), spec.type.shape, innermost);
-        std::memcpy(blob.data.data() + offset, packed.data(), t.byteSize());
-      }
+      blob.data.resize(offset + stored.size() * sizeof(float));
+      std::memcpy(blob.data.data() + offset, stored.data(), stored.size() * sizeof(float));
       mix(spec.name.data(), spec.name.size());
-      mix(spec.type.shape.data(), spec.type.shape.size() * sizeof(int64_t));
-      mix(&innermost, sizeof innermost);
+      mix(storage.shape.data(), storage.shape.size() * sizeof(int64_t));
+      mix(storage.strides.data(), storage.strides.size() * sizeof(int64_t));
     }
   mix(blob.data.data(), blob.data.size());
   blob.fingerprint = h;

@@ -9,15 +9,16 @@
 #include <string>
 #include <vector>
 
+#include "ir/Layout.h"
 #include "ir/Weights.h"
 
 namespace atrous::codegen {
 
 struct WeightsBlob {
   std::vector<ParamSpec> specs;
-  // The logical dimension stored innermost, per spec (ir/Layout.h): a
-  // channels_last conv's weights are packed output channels innermost.
-  std::vector<int> innermost;
+  // How each spec is stored (ir/Layout.h, paramStorage): a conv that tiles
+  // output channels reads its weight in blocks of them.
+  std::vector<ParamStorage> storage;
   std::vector<uint64_t> offsets; // byte offset of each spec's data
   std::vector<uint8_t> data;
   uint64_t fingerprint = 0; // of the names, shapes and data, checked when a file is loaded

@@ -34,13 +34,6 @@ int innermostDim(Layout layout, int rank) {
   return layout == Layout::ChannelsLast ? 1 : rank - 1;
 }
 
-int paramInnermostDim(const Node &node, const std::string &suffix, int rank) {
-  if (suffix != "weight" || !tilesOutputChannels(node)) return rank - 1;
-  if (isConv(node.op)) return 0;          // [out, in/groups, k...]
-  if (isConvTranspose(node.op)) return 1; // [in, out/groups, k...]
-  return rank - 1;
-}
-
 std::vector<int64_t> layoutStrides(const Shape &shape, int innermost) {
   const int rank = static_cast<int>(shape.size());
   if (innermost < 0 || innermost >= rank)
@@ -49,13 +42,6 @@ std::vector<int64_t> layoutStrides(const Shape &shape, int innermost) {
   std::vector<int64_t> strides(shape.size());
   int64_t stride = shape[static_cast<size_t>(innermost)];
   strides[static_cast<size_t>(innermost)] = 1;
-  if (innermost == 0) {
-    for (int d = 1; d < rank; ++d) {
-      strides[static_cast<size_t>(d)] = stride;
-      stride *= shape[static_cast<size_t>(d)];
-    }
-    return strides;
-  }
   for (int d = rank - 1; d >= 0; --d) {
     if (d == innermost) continue;
     strides[static_cast<size_t>(d)] = stride;
@@ -82,6 +68,60 @@ std::vector<float> toLayout(const float *rowMajor, const Shape &shape, int inner
     }
   }
   return out;
+}
+
+namespace {
+
+// The product of the kernel extents of a weight [out, in, k...].
+int64_t tapsOf(const Shape &weight) {
+  int64_t taps = 1;
+  for (size_t d = 2; d < weight.size(); ++d)
+    taps *= weight[d];
+  return taps;
+}
+
+} // namespace
+
+ParamStorage paramStorage(const Node &node, const std::string &suffix, const Shape &logical) {
+  const int rank = static_cast<int>(logical.size());
+  ParamStorage s;
+  if (suffix == "weight" && tilesOutputChannels(node) && isConv(node.op)) {
+    s.blocked = true;
+    s.shape = {(logical[0] + kOutChannelBlock - 1) / kOutChannelBlock};
+    s.shape.insert(s.shape.end(), logical.begin() + 2, logical.end());
+    s.shape.push_back(logical[1]);
+    s.shape.push_back(kOutChannelBlock);
+    s.strides = layoutStrides(s.shape, rank);
+    return s;
+  }
+  const bool inputRows =
+      suffix == "weight" && tilesOutputChannels(node) && isConvTranspose(node.op);
+  s.innermost = inputRows ? 1 : rank - 1;
+  s.shape = logical;
+  if (rank > 0) s.strides = layoutStrides(logical, s.innermost);
+  return s;
+}
+
+std::vector<float> toStorage(const float *rowMajor, const Shape &logical,
+                             const ParamStorage &storage) {
+  if (!storage.blocked) {
+    int64_t count = 1;
+    for (int64_t d : logical)
+      count *= d;
+    if (logical.empty() || storage.innermost == static_cast<int>(logical.size()) - 1)
+      return std::vector<float>(rowMajor, rowMajor + count);
+    return toLayout(rowMajor, logical, storage.innermost);
+  }
+  const int64_t out = logical[0], in = logical[1], taps = tapsOf(logical);
+  std::vector<float> stored(static_cast<size_t>(storage.shape[0] * taps * in * kOutChannelBlock),
+                            0.0f);
+  for (int64_t o = 0; o < out; ++o)
+    for (int64_t i = 0; i < in; ++i)
+      for (int64_t k = 0; k < taps; ++k)
+        stored[static_cast<size_t>(((o / kOutChannelBlock * taps + k) * in + i) * kOutChannelBlock +
+                                   o % kOutChannelBlock)] =
+            rowMajor[static_cast<size_t>((o * in + i) * taps + k)];
+  return stored;
 }
 
 } // namespace atrous

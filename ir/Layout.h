@@ -42,26 +42,49 @@ bool fillsChannelVectors(const Node &node);
 // reduction over its input channels and taps. A planar depthwise conv (one
 // output channel per group) is the exception, as its few taps per output
 // would not pay for that store. Its weights are packed to match
-// (paramInnermostDim).
+// (paramStorage).
 bool tilesOutputChannels(const Node &node);
 
 // The logical dimension that is innermost in memory for a value of `rank`.
 int innermostDim(Layout layout, int rank);
-// The innermost logical dimension of a node's parameter `suffix`: the output
-// channels of the weight of a conv that tiles them, else the last dimension.
-int paramInnermostDim(const Node &node, const std::string &suffix, int rank);
 
 // Element strides of each logical dimension when `innermost` is the
-// contiguous one and the others keep their row-major order, except with the
-// first dimension innermost (the output channels of a conv weight [out, in,
-// k...] packed for channel tiles): then the order is reversed, dimension 1
-// next. A tap's input channels then lie one row of output channels apart, so
-// the register tile's weight loads stream through memory rather than jumping
-// the whole kernel per input channel (ASPP: 99.3/99.5 -> 96.3/96.1 ms, 65x65
-// at rate 24: 17.7/16.8 -> 16.5/16.8 ms).
+// contiguous one and the others keep their row-major order.
 std::vector<int64_t> layoutStrides(const Shape &shape, int innermost);
 
 // Copies a row-major buffer of `shape` into the order of layoutStrides.
 std::vector<float> toLayout(const float *rowMajor, const Shape &shape, int innermost);
+
+// A conv that tiles its output channels stores its weight [out, in/groups,
+// k...] in blocks of this many output channels, as the row-major tensor
+// [ceil(out / block), k..., in/groups, block], the last block padded with
+// zeros. A register tile's weight loads, one row of the block per input
+// channel, then stream through memory in order, one tap after the other.
+// With the output channels innermost across the whole kernel instead, each
+// channel step of a 32-channel tile started new cache lines a row of `out`
+// floats away and a new page every few steps: the corner regions of a
+// 256-channel 33x33 conv at rate 18 spent about 12% more time in their
+// tiles. 32 is the widest tile of output channels the CPU schedules use (two
+// AVX-512 vectors); narrower targets read a block in more vectors.
+inline constexpr int64_t kOutChannelBlock = 32;
+
+// How a node's parameter is stored: the shape of the stored tensor, written
+// row-major like a logical shape, and each of its dimensions' strides.
+struct ParamStorage {
+  bool blocked = false; // the output-channel blocks above
+  int innermost = 0;    // otherwise, the logical tensor with this dimension innermost
+  Shape shape;
+  std::vector<int64_t> strides;
+};
+
+// The storage of parameter `suffix` of logical shape `logical`: a weight in
+// blocks for a conv that tilesOutputChannels; the input channels' row
+// innermost for a transposed conv that does ([in, out/groups, k...]); else
+// row-major.
+ParamStorage paramStorage(const Node &node, const std::string &suffix, const Shape &logical);
+
+// A parameter's row-major values in its storage's order.
+std::vector<float> toStorage(const float *rowMajor, const Shape &logical,
+                             const ParamStorage &storage);
 
 } // namespace atrous

@@ -399,6 +399,10 @@ TEST(CodegenDifferential, ElementwiseAndDataMovement) {
   cases.oneOp(OpKind::Add, {{2, 3, 4, 5}, {1, 3, 1, 1}}, {});
   cases.oneOp(OpKind::Add, {{3, 1, 5}, {2, 1, 4, 1}}, {});
   cases.oneOp(OpKind::Mul, {{1, 5, 7, 5}, {1, 5, 7, 5}}, {});
+  // Planes so small that the threads take them in tasks of many
+  // (codegen/ScheduleUtil.h, parallelInTasks): 130 planes of 9x9, 324 bytes
+  // each, go in a task of 102 and a last one that is guarded.
+  cases.oneOp(OpKind::Mul, {{1, 130, 9, 9}, {1, 130, 9, 9}}, {});
   cases.oneOp(OpKind::Mul, {{2, 1, 1, 9}, {1, 17, 1, 1}}, {});
   cases.oneOp(OpKind::BatchNorm, {{2, 5, 7, 5}}, {});
   cases.oneOp(OpKind::BatchNorm, {{1, 17, 9}}, {{"eps", 1e-3}});

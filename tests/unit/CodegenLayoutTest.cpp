@@ -129,6 +129,21 @@ void addCases(CaseGraph &cases, Draw &d) {
     l.finish(soft);
     cases.output(cases.op(OpKind::GlobalAvgPool, {woven}));
   }
+  // Register tiles of a channels_last conv (codegen/Schedule.cpp,
+  // pixelTile): a map a few columns wide stacks rows in the tile, the last
+  // row of tiles overlapping the one before; a map of few pixel tiles and
+  // many output channel tiles sweeps the channel tiles outermost.
+  for (int64_t out : {32, 128}) {
+    const Shape in = {1, 16, d.range(7, 17), d.pick<int64_t>({3, 5, 15})};
+    cases.begin("channels_last conv2d tiles, out " + std::to_string(out) + " on " + shapeStr(in));
+    ValueId x = cases.input(in);
+    ValueId c = cases.op(OpKind::Conv2d, {x},
+                         {{"out", out},
+                          {"kernel", Ints{3}},
+                          {"pad", Ints{1}},
+                          {"layout", std::string("channels_last")}});
+    l.finish(c);
+  }
   // Copies into channels_last and planar outputs of channels_last parts,
   // which are block transposes (codegen/ScheduleTranspose.h) once a value
   // has a vector of channels and a block of pixels: extents that are no
@@ -137,7 +152,7 @@ void addCases(CaseGraph &cases, Draw &d) {
   for (int rank : {3, 4}) {
     const int64_t channels = d.pick<int64_t>({16, 21, 40}), width = d.pick<int64_t>({7, 8, 13, 29});
     const Shape in =
-        rank == 4 ? Shape{1, channels, d.range(2, 9), width} : Shape{1, channels, width};
+        rank == 4 ? Shape{1, channels, d.range(2, 40), width} : Shape{1, channels, width};
     cases.begin("layout changes of " + shapeStr(in));
     ValueId x = cases.input(in);
     ValueId turned = cases.op(OpKind::Copy, {x}, {{"layout", std::string("channels_last")}});
