@@ -29,8 +29,8 @@ int blockSize(const Halide::Target &t) {
   return std::min(8, t.natural_vector_size(Halide::Float(32)));
 }
 
-// A sequence turned planar is split among the threads in runs of this many
-// blocks along x.
+// A sequence turned planar or channels_last is split among the threads in
+// runs of this many blocks along x.
 constexpr int kBlocksPerRun = 32;
 
 // A planar output is read from channels-innermost sources in blocks of a
@@ -71,17 +71,24 @@ void scheduleBlockTranspose(Func out, Func source, const TensorType &type, bool 
   Func loaded = source.in(out);
   Func turned = loaded.in(out);
   if (toChannelsLast) {
-    // Rows of a block run along x, where the planar source is contiguous.
-    std::vector<Halide::VarOrRVar> order = {ci, xi, co, xo};
-    if (rank == 4) order.push_back(v[1]);
-    order.push_back(v[rank - 1]);
-    out.reorder(order).vectorize(ci).unroll(xi);
-    if (rank == 4)
+    // Rows of a block run along x, where the planar source is contiguous,
+    // and so do the blocks: each block of channels reads its planes along
+    // the whole row, rather than each block of pixels reading every plane,
+    // one page apart, before the next (512 channels at 65x65: 1.7-2.5 ->
+    // 0.9-1.5 ms; 256 at 33x33: 0.06-0.23 -> 0.05 ms).
+    // A sequence, which has no rows, splits into runs of blocks.
+    if (rank == 4) {
+      out.reorder(ci, xi, xo, co, v[1], v[3]);
       parallelInTasks(out, v[1], extentOf(type, 1), rowBytes(type));
-    else
-      out.parallel(xo);
-    loaded.reorder_storage(planar).compute_at(out, co).vectorize(x).unroll(c);
-    turned.reorder_storage(channelsLast).compute_at(out, co).vectorize(c).unroll(x);
+    } else {
+      Var task("task");
+      out.split(xo, task, xo, kBlocksPerRun, Halide::TailStrategy::GuardWithIf)
+          .reorder(ci, xi, xo, co, task, v[2])
+          .parallel(task);
+    }
+    out.vectorize(ci).unroll(xi);
+    loaded.reorder_storage(planar).compute_at(out, xo).vectorize(x).unroll(c);
+    turned.reorder_storage(channelsLast).compute_at(out, xo).vectorize(c).unroll(x);
   } else {
     // A block's channels go outside the rows, so that each thread writes
     // whole runs of a few output planes in order (at 65x65x256 that took
