@@ -65,7 +65,8 @@ std::vector<float> toLayout(const float *rowMajor, const Shape &shape, int inner
 // floats away and a new page every few steps: the corner regions of a
 // 256-channel 33x33 conv at rate 18 spent about 12% more time in their
 // tiles. 32 is the widest tile of output channels the CPU schedules use (two
-// AVX-512 vectors); narrower targets read a block in more vectors.
+// AVX-512 vectors); narrower targets read a block in more vectors. The
+// Winograd kernel is stored in the same blocks (ir/Winograd.h).
 inline constexpr int64_t kOutChannelBlock = 32;
 
 // How a node's parameter is stored: the shape of the stored tensor, written
@@ -78,9 +79,8 @@ struct ParamStorage {
 };
 
 // The storage of parameter `suffix` of logical shape `logical`: a weight in
-// blocks for a conv that tilesOutputChannels; the input channels' row
-// innermost for a transposed conv that does ([in, out/groups, k...]); else
-// row-major.
+// blocks for a conv that tilesOutputChannels; the output channels innermost
+// for a transposed conv that does ([in, out/groups, k...]); else row-major.
 ParamStorage paramStorage(const Node &node, const std::string &suffix, const Shape &logical);
 
 // A parameter's row-major values in its storage's order.
