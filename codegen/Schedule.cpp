@@ -220,8 +220,20 @@ void scheduleCpu(const Node &anchor, Layout inputLayout, const TensorType &type,
       scheduleColumnSums(f, inputLayout, t);
       continue;
     }
-    parallelRows(f.compute_root(), rank, extentOf(type, 0));
-    f.vectorize(v[0], vx);
+    f.compute_root().vectorize(f.args()[0], vx);
+    if (f.dimensions() == 4) {
+      // Planar rows of every channel in one parallel loop, in tasks of many
+      // rows: a resize's row pass of 21 channels, 129 rows of 513 pixels,
+      // had each channel's rows split among the threads (two threads busy
+      // 1.35 of the time, 1.7 ms in DeepLab).
+      const std::vector<Var> a = f.args();
+      Var rows("rows");
+      f.fuse(a[1], a[2], rows);
+      parallelInTasks(f, rows, extentOf(type, 1) * extentOf(type, 2),
+                      int64_t{extentOf(type, 0)} * dtypeSize(type.dtype));
+    } else {
+      parallelRows(f, rank, extentOf(type, 0));
+    }
   }
   // A depthwise conv copies its zero-extended input one channel plane at a
   // time, which stays in cache for the taps, so they load with no bounds test.
