@@ -220,7 +220,7 @@ void scheduleCpu(const Node &anchor, Layout inputLayout, const TensorType &type,
       scheduleColumnSums(f, inputLayout, t);
       continue;
     }
-    f.compute_root().vectorize(f.args()[0], vx);
+    f.compute_root();
     if (f.dimensions() == 4) {
       // Planar rows of every channel in one parallel loop, in tasks of many
       // rows: a resize's row pass of 21 channels, 129 rows of 513 pixels,
@@ -234,6 +234,7 @@ void scheduleCpu(const Node &anchor, Layout inputLayout, const TensorType &type,
     } else {
       parallelRows(f, rank, extentOf(type, 0));
     }
+    f.vectorize(v[0], vx);
   }
   // A depthwise conv copies its zero-extended input one channel plane at a
   // time, which stays in cache for the taps, so they load with no bounds test.
