@@ -67,8 +67,11 @@ PixelTile pixelTile(int most, int width, int height) {
 }
 
 // At most this many pixel tiles (rows times column tiles) and a conv sweeps
-// its output channel tiles outermost (scheduleChannelsLastCpu).
-constexpr int kFewPixelTiles = 16;
+// its output channel tiles outermost (scheduleChannelsLastCpu). 32 takes in
+// the 15x15 corner regions of 33x33 at rate 18, 25 tiles of 3x3: 4 of 4
+// interleaved rounds faster than at 16 (medians 2.81-2.93 ms against
+// 2.93-3.20); 33x33 at rate 24 and DeepLab measured the same either way.
+constexpr int kFewPixelTiles = 32;
 
 // Below this many rows, a channels_last conv's threads split its pixel tiles
 // rather than its rows. Measured in interleaved runs (median of the runs'
@@ -328,8 +331,9 @@ void scheduleChannelsLastCpu(const Node &anchor, Layout inputLayout, const Tenso
   // that a row-by-row sweep would fetch every weight again for each of a
   // dozen rows: then each tile's weights stay in cache over the whole map,
   // and the threads split the channel tiles (measured on 33x33 at rate 12,
-  // whose regions have 9 to 12 rows: 6.0 -> 5.2 ms; at 17 to 24 rows, 65x65
-  // at rate 24, the row order stays as fast).
+  // whose regions had 9 to 12 rows: 6.0 -> 5.2 ms; the regions of 65x65 at
+  // rate 24, 17 to 24 rows of 65 columns and about 100 tiles, ran as fast in
+  // row order).
   const int pixelTiles =
       (extentOf(type, 1) + tileRows - 1) / tileRows * ((extentOf(type, 0) + columns - 1) / columns);
   const bool weightsOuter =
