@@ -70,21 +70,25 @@ void scheduleBlockTranspose(Func out, Func source, const TensorType &type, bool 
   out.tile(x, c, xo, co, xi, ci, b, cb, Halide::TailStrategy::ShiftInwards);
   Func loaded = source.in(out);
   Func turned = loaded.in(out);
+  // A sequence, which has no rows, splits among the threads into runs of
+  // blocks, the block's loops innermost.
+  auto sequenceRuns = [&](const Var &inner, const Var &next) {
+    Var task("task");
+    out.split(xo, task, xo, kBlocksPerRun, Halide::TailStrategy::GuardWithIf)
+        .reorder(inner, next, xo, co, task, v[2])
+        .parallel(task);
+  };
   if (toChannelsLast) {
     // Rows of a block run along x, where the planar source is contiguous,
     // and so do the blocks: each block of channels reads its planes along
     // the whole row, rather than each block of pixels reading every plane,
     // one page apart, before the next (512 channels at 65x65: 1.7-2.5 ->
     // 0.9-1.5 ms; 256 at 33x33: 0.06-0.23 -> 0.05 ms).
-    // A sequence, which has no rows, splits into runs of blocks.
     if (rank == 4) {
       out.reorder(ci, xi, xo, co, v[1], v[3]);
       parallelInTasks(out, v[1], extentOf(type, 1), rowBytes(type));
     } else {
-      Var task("task");
-      out.split(xo, task, xo, kBlocksPerRun, Halide::TailStrategy::GuardWithIf)
-          .reorder(ci, xi, xo, co, task, v[2])
-          .parallel(task);
+      sequenceRuns(ci, xi);
     }
     out.vectorize(ci).unroll(xi);
     loaded.reorder_storage(planar).compute_at(out, xo).vectorize(x).unroll(c);
@@ -93,18 +97,15 @@ void scheduleBlockTranspose(Func out, Func source, const TensorType &type, bool 
     // A block's channels go outside the rows, so that each thread writes
     // whole runs of a few output planes in order (at 65x65x256 that took
     // 0.15 ms against 0.37 with the rows outermost). Rows and channel blocks
-    // are one parallel loop, so a value with few channels still splits; a
-    // sequence, which has no rows, splits into runs of blocks instead.
-    Var task("task");
+    // are one parallel loop, so a value with few channels still splits.
     if (rank == 4) {
+      Var task("task");
       const int channelBlocks = (extentOf(type, 2) + cb - 1) / cb;
       out.reorder(xi, ci, xo, v[1], co, v[3]).fuse(v[1], co, task);
       parallelInTasks(out, task, extentOf(type, 1) * channelBlocks,
                       int64_t{extentOf(type, 0)} * cb * dtypeSize(type.dtype));
     } else {
-      out.split(xo, task, xo, kBlocksPerRun, Halide::TailStrategy::GuardWithIf)
-          .reorder(xi, ci, xo, co, task, v[2])
-          .parallel(task);
+      sequenceRuns(xi, ci);
     }
     out.vectorize(xi).unroll(ci);
     loaded.reorder_storage(channelsLast).compute_at(out, xo).vectorize(c).unroll(x);
