@@ -17,23 +17,6 @@ using Halide::Var;
 
 namespace {
 
-// How many pixels of a row one register tile covers: at most `most` (what
-// the accumulator registers hold), at least half of that, and the count that
-// wastes the fewest columns on the row's last, overlapping tile (a 16-wide
-// row in tiles of 12 would compute 24 columns; in tiles of 8, 16).
-int columnsPerTile(int most, int width) {
-  if (width <= most) return std::max(1, width);
-  int best = most, bestWaste = width;
-  for (int cols = most; cols >= std::max(1, most / 2); --cols) {
-    const int waste = (width + cols - 1) / cols * cols - width;
-    if (waste < bestWaste) {
-      best = cols;
-      bestWaste = waste;
-    }
-  }
-  return best;
-}
-
 // A channels_last conv's register tile: `columns` pixels of a row times
 // `rows` rows.
 struct PixelTile {
@@ -43,7 +26,8 @@ struct PixelTile {
 // The register tile of at most `most` pixels (what the accumulator registers
 // hold), and at least half of that where the map has them, that computes the
 // fewest pixels on the map's last, overlapping tiles; then the largest, then
-// the flattest. A 15x15 region in tiles of 8x1 computes 16x15 pixels, in 3x3
+// the flattest. A 16-wide row in tiles of 12 would compute 24 columns, in
+// tiles of 8, 16; a 15x15 region in tiles of 8x1 computes 16x15 pixels, in 3x3
 // exactly 15x15; 3 columns in tiles of one row would hold 6 accumulators,
 // too few to hide the FMAs' latency, and in 3x3 hold 18.
 PixelTile pixelTile(int most, int width, int height) {
@@ -139,14 +123,13 @@ void scheduleCpu(const Node &anchor, Layout inputLayout, const TensorType &type,
   const int tileDim = channelTile ? 2 : 1;
   // Half the vector registers hold the conv's accumulators, leaving the rest
   // for the input vector and the broadcast weights.
-  const int vectorRegisters =
-      t.arch == Halide::Target::ARM || t.has_feature(Halide::Target::AVX512) ? 32 : 16;
+  const int vectorRegisters = vectorRegisterCount(t);
   // A depthwise tile's rows are sized like a channels_last tile's columns,
   // wasting the fewest rows on the last, overlapping tile (65 rows in tiles
   // of 16 would compute 80, in tiles of 13, 65).
   const int rows = rank < 3 ? 1
                    : rank == 4 && value.depthwise
-                       ? columnsPerTile(vectorRegisters / 2, extentOf(type, 1))
+                       ? pixelTile(vectorRegisters / 2, extentOf(type, 1), 1).columns
                        : fit(accumulates ? vectorRegisters / 2 : 4, extentOf(type, tileDim));
   if (channelTile) {
     out.tile(v[0], v[2], xo, yo, xi, yi, vx, rows).vectorize(xi);
@@ -315,8 +298,7 @@ void scheduleChannelsLastCpu(const Node &anchor, Layout inputLayout, const Tenso
     return;
   }
   const int channels = extentOf(type, c) * (gated ? 2 : 1);
-  const int vectorRegisters =
-      t.arch == Halide::Target::ARM || t.has_feature(Halide::Target::AVX512) ? 32 : 16;
+  const int vectorRegisters = vectorRegisterCount(t);
   const int channelVectors = gated ? 2 * static_cast<int>(kChannelsLastBlock) / lanes
                                    : std::max(1, std::min(2, channels / lanes));
   // Accumulator channels per tile; a gated tile is one block of output

@@ -21,6 +21,12 @@ inline int fit(int factor, int extent) {
   return std::max(1, std::min(factor, extent));
 }
 
+// The vector registers the target's code can keep live: 32 with AVX-512 and
+// on arm-64 (NEON), 16 with AVX2.
+inline int vectorRegisterCount(const Halide::Target &t) {
+  return t.arch == Halide::Target::ARM || t.has_feature(Halide::Target::AVX512) ? 32 : 16;
+}
+
 // Bytes of one row of an image value, all its channels.
 inline int64_t rowBytes(const TensorType &type) {
   return int64_t{extentOf(type, 0)} * extentOf(type, 2) * dtypeSize(type.dtype);

@@ -43,8 +43,7 @@ void scheduleCpu(const TensorType &type, const LoweredNode &value, Func out,
                  const Halide::Target &t) {
   const WinogradStages &s = value.winograd;
   const int vec = t.natural_vector_size(Halide::Float(32));
-  const int registers =
-      t.arch == Halide::Target::ARM || t.has_feature(Halide::Target::AVX512) ? 32 : 16;
+  const int registers = vectorRegisterCount(t);
   Var c("c"), k("k"), o("o"), j("j"), xi("xi"), nu("nu"), iy("iy"), ix("ix");
   Var kb("kb"), ki("ki"), oo("oo"), oi("oi"), co("co"), ci("ci"), bo("bo"), bi("bi");
 

@@ -5,7 +5,6 @@
 
 #include "codegen/Hash.h"
 #include "ir/Error.h"
-#include "ir/Layout.h"
 
 namespace atrous::codegen {
 
