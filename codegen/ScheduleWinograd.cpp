@@ -71,6 +71,11 @@ void scheduleCpu(const TensorType &type, const LoweredNode &value, Func out,
       .unroll(ix)
       .unroll(iy)
       .parallel(kb);
+  // Stored by (row in the tile, tile, column in the tile), so a row of
+  // output pixels of a dense conv reads its tiles' rows as one run; stored
+  // in Halide's order, each pixel of the row was a quarter of the buffer
+  // (8 MB in LinkNet) from the last (0.64 -> 0.49 ms).
+  output.reorder_storage(o, ix, k, iy);
   Func columns = s.columns;
   columns.compute_at(output, oo).reorder(o, nu, iy, k).vectorize(o, outLanes).unroll(nu).unroll(iy);
 
@@ -123,7 +128,15 @@ void scheduleCpu(const TensorType &type, const LoweredNode &value, Func out,
   } else if (xInnermost(out)) {
     out.vectorize(v[0], fit(vec, static_cast<int>(type.shape[3]))).parallel(v[2]);
   } else {
-    out.vectorize(v[2], fit(vec, static_cast<int>(type.shape[1]))).parallel(v[1]);
+    // All of a pixel's channel vectors before the next pixel: with the
+    // channel blocks outermost, each block swept the whole image, and its
+    // stores filled half a cache line (LinkNet's last 3x3 conv, 32 channels
+    // at 256x256: 0.87 -> 0.64 ms).
+    Var cb("cb"), cv("cv");
+    out.split(v[2], cb, cv, fit(vec, static_cast<int>(type.shape[1])))
+        .reorder(cv, cb, v[0], v[1])
+        .vectorize(cv)
+        .parallel(v[1]);
   }
   for (Func f : value.shared)
     f.compute_root();
