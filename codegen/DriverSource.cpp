@@ -93,7 +93,7 @@ Storage planStorage(const DriverSpec &spec) {
     const ValueId v = step.back();
     const Placement at = placementOf(g, v);
     if (at.root == v) continue;
-    const std::vector<int64_t> strides = storageStrides(g, v);
+    const std::vector<int64_t> strides = storageStrides(g, at.root);
     int64_t offset = 0;
     for (size_t d = 0; d < strides.size(); ++d)
       offset += at.offset[d] * strides[d];

@@ -12,11 +12,11 @@ static Group makeGroup(const Graph &graph, std::vector<ValueId> nodes) {
   Group g;
   g.nodes = std::move(nodes);
   for (ValueId id : g.nodes)
-    if (isInPlaceConcat(graph.node(id))) {
-      // Only a group's last value is stored, and an in-place concat is
-      // nothing but its stored parts.
+    if (isInPlace(graph.node(id))) {
+      // Only a group's last value is stored, and an in-place concat or
+      // interleave is nothing but its stored parts.
       if (g.nodes.size() != 1)
-        throw Error("concat '" + graph.node(id).name +
+        throw Error(opName(graph.node(id).op) + " '" + graph.node(id).name +
                     "' is in_place, so it must be a group of its own");
       g.inPlace = true;
     }

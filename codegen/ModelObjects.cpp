@@ -39,9 +39,10 @@ ModelObjects buildModelObjects(const Graph &annotatedGraph, const Weights &weigh
                                const std::vector<std::string> &outputNames) {
   Graph graph = fuseGroups ? annotatedGraph : withoutGroupAnnotations(annotatedGraph);
   // A device buffer is no host pointer that a view could offset, so on a GPU
-  // the concats copy their parts, and the arena is planned again for that.
+  // the concats and interleaves copy their parts, and the arena is planned
+  // again for that.
   if (isGpuTarget(target) && std::any_of(graph.nodes.begin(), graph.nodes.end(),
-                                         [](const Node &n) { return isInPlaceConcat(n); }))
+                                         [](const Node &n) { return isInPlace(n); }))
     for (Node &node : graph.nodes) {
       node.attrs.erase("in_place");
       node.attrs.erase("arena_offset");

@@ -2,10 +2,28 @@
 
 #include <algorithm>
 
+#include "ir/Geometry.h"
+
 namespace atrous {
 
+namespace {
+
+bool markedInPlace(const Node &node) {
+  return node.attrs.has("in_place") && node.attrs.getBool("in_place");
+}
+
+} // namespace
+
 bool isInPlaceConcat(const Node &node) {
-  return node.op == OpKind::Concat && node.attrs.has("in_place") && node.attrs.getBool("in_place");
+  return node.op == OpKind::Concat && markedInPlace(node);
+}
+
+bool isInPlaceInterleave(const Node &node) {
+  return node.op == OpKind::Interleave && markedInPlace(node);
+}
+
+bool isInPlace(const Node &node) {
+  return isInPlaceConcat(node) || isInPlaceInterleave(node);
 }
 
 namespace {
@@ -24,16 +42,43 @@ bool readsShapeOnly(const Node &reader, size_t index) {
   return keyword < info.keywordInputs.size() && info.keywordInputs[keyword] == "like";
 }
 
-} // namespace
-
-std::string inPlaceProblem(const Graph &graph, ValueId concat) {
-  return inPlaceProblem(graph, concat, layoutOf(graph.node(concat)));
+std::vector<int64_t> interleaveStrides(const Node &interleave) {
+  return perDim(interleave.attrs.getInts("stride"), interleave.type.rank() - 2, "stride");
 }
 
-std::string inPlaceProblem(const Graph &graph, ValueId concat, Layout layout) {
-  const Node &node = graph.node(concat);
-  if (node.op != OpKind::Concat) return "only a concat can be in place";
-  for (ValueId part : node.inputs) {
+// Where phase `phase` of an interleave starts in its output (per spatial
+// dim) and the output extents it covers: phases are numbered row-major over
+// the spatial dims (docs/ops.md, interleave).
+struct Phase {
+  std::vector<int64_t> offset, extent;
+};
+Phase interleavePhase(const Node &interleave, size_t phase) {
+  const size_t spatial = static_cast<size_t>(interleave.type.rank() - 2);
+  const std::vector<int64_t> stride = interleaveStrides(interleave);
+  Phase p{std::vector<int64_t>(spatial), std::vector<int64_t>(spatial)};
+  int64_t rest = static_cast<int64_t>(phase);
+  for (size_t d = spatial; d-- > 0;) {
+    const int64_t s = stride[d];
+    p.offset[d] = rest % s;
+    rest /= s;
+    const int64_t size = interleave.type.shape[2 + d];
+    p.extent[d] = (size - p.offset[d] + s - 1) / s;
+  }
+  return p;
+}
+
+} // namespace
+
+std::string inPlaceProblem(const Graph &graph, ValueId node) {
+  return inPlaceProblem(graph, node, layoutOf(graph.node(node)));
+}
+
+std::string inPlaceProblem(const Graph &graph, ValueId id, Layout layout) {
+  const Node &node = graph.node(id);
+  if (node.op != OpKind::Concat && node.op != OpKind::Interleave)
+    return "only a concat or an interleave can be in place";
+  for (size_t index = 0; index < node.inputs.size(); ++index) {
+    const ValueId part = node.inputs[index];
     const Node &p = graph.node(part);
     const std::string name = "its part '" + p.name + "'";
     if (p.op == OpKind::Input) return name + " is a graph input";
@@ -45,22 +90,42 @@ std::string inPlaceProblem(const Graph &graph, ValueId concat, Layout layout) {
         readers += n.inputs[k] == part && !readsShapeOnly(n, k);
     if (readers != 1) return name + " has other readers";
     if (layoutOf(p) != layout)
-      return name + " is " + layoutName(layoutOf(p)) + ", the concat " + layoutName(layout);
+      return name + " is " + layoutName(layoutOf(p)) + ", the " + opName(node.op) + " " +
+             layoutName(layout);
+    if (node.op == OpKind::Interleave) {
+      const Phase phase = interleavePhase(node, index);
+      for (size_t d = 0; d < phase.extent.size(); ++d)
+        if (p.type.shape[2 + d] != phase.extent[d])
+          return name + " has extent " + std::to_string(p.type.shape[2 + d]) + " in spatial dim " +
+                 std::to_string(d) + ", where the interleave takes " +
+                 std::to_string(phase.extent[d]);
+    }
   }
   return "";
 }
 
 Placement placementOf(const Graph &graph, ValueId value) {
-  Placement at{value, std::vector<int64_t>(static_cast<size_t>(graph.type(value).rank()), 0)};
+  const size_t rank = static_cast<size_t>(graph.type(value).rank());
+  Placement at{value, std::vector<int64_t>(rank, 0), std::vector<int64_t>(rank, 1)};
   for (bool moved = true; moved;) {
     moved = false;
     for (size_t i = 0; i < graph.nodes.size() && !moved; ++i) {
       const Node &n = graph.nodes[i];
       auto part = std::find(n.inputs.begin(), n.inputs.end(), at.root);
-      if (!isInPlaceConcat(n) || part == n.inputs.end()) continue;
-      const size_t axis = static_cast<size_t>(concatAxis(n));
-      for (auto before = n.inputs.begin(); before != part; ++before)
-        at.offset[axis] += graph.type(*before).shape[axis];
+      if (!isInPlace(n) || part == n.inputs.end()) continue;
+      if (n.op == OpKind::Concat) {
+        const size_t axis = static_cast<size_t>(concatAxis(n));
+        for (auto before = n.inputs.begin(); before != part; ++before)
+          at.offset[axis] += graph.type(*before).shape[axis];
+      } else {
+        // Phase index j lands on interleave index j * stride + offset.
+        const Phase phase = interleavePhase(n, static_cast<size_t>(part - n.inputs.begin()));
+        const std::vector<int64_t> stride = interleaveStrides(n);
+        for (size_t d = 0; d < phase.offset.size(); ++d) {
+          at.offset[2 + d] = at.offset[2 + d] * stride[d] + phase.offset[d];
+          at.step[2 + d] *= stride[d];
+        }
+      }
       at.root = static_cast<ValueId>(i);
       moved = true;
     }
@@ -69,8 +134,13 @@ Placement placementOf(const Graph &graph, ValueId value) {
 }
 
 std::vector<int64_t> storageStrides(const Graph &graph, ValueId value) {
-  const Node &root = graph.node(placementOf(graph, value).root);
-  return layoutStrides(root.type.shape, innermostDim(layoutOf(root), root.type.rank()));
+  const Placement at = placementOf(graph, value);
+  const Node &root = graph.node(at.root);
+  std::vector<int64_t> strides =
+      layoutStrides(root.type.shape, innermostDim(layoutOf(root), root.type.rank()));
+  for (size_t d = 0; d < strides.size(); ++d)
+    strides[d] *= at.step[d];
+  return strides;
 }
 
 } // namespace atrous

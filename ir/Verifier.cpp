@@ -48,7 +48,7 @@ static void verifyNode(const Graph &graph, size_t index) {
   for (const char *annotation : {"group", "arena_offset"})
     if (node.attrs.has(annotation) && node.attrs.getInt(annotation) < 0)
       fail(node, std::string(annotation) + " must not be negative");
-  if (isInPlaceConcat(node))
+  if (isInPlace(node))
     if (std::string problem = inPlaceProblem(graph, static_cast<ValueId>(index)); !problem.empty())
       fail(node, "cannot be in_place: " + problem);
 }

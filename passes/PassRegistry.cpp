@@ -17,6 +17,7 @@
 #include "passes/LowerConvTranspose.h"
 #include "passes/Pass.h"
 #include "passes/PlaceConcats.h"
+#include "passes/SinkActivations.h"
 #include "passes/SplitPaddingTaps.h"
 #include "passes/Winograd.h"
 
@@ -37,6 +38,8 @@ static const std::map<std::string, PassFactory> &registry() {
       {"assign-layouts", createAssignLayoutsPass},
       {"group", createGroupPass},
       {"place-concats", createPlaceConcatsPass},
+      {"place-interleaves", createPlaceInterleavesPass},
+      {"sink-activations", createSinkActivationsPass},
       {"plan-memory", createPlanMemoryPass},
       {"winograd", [] { return createWinogradPass(); }},
       {"split-padding-taps", createSplitPaddingTapsPass},
@@ -62,16 +65,18 @@ std::vector<std::string> pipelinePasses(const std::string &level) {
   // Simplify first so the fusions see canonical patterns; BN folding before
   // epilogue fusion so that conv -> bn -> relu becomes one conv; the
   // transposed-conv and ASPP rewrites before epilogue fusion so their new
-  // convs take activations too; winograd after the fusions, so the convs it
-  // rewrites carry their epilogues along; split-padding-taps after winograd,
-  // on the direct convs it left; dead code before the decisions
-  // about what remains: layouts, then the groups (a chain keeps its anchor's
-  // layout), the concats whose parts write in place, then the arena over
-  // the groups.
+  // convs take activations too (a transposed conv's activation first sinks
+  // through the interleave of its phases); winograd after the fusions, so
+  // the convs it rewrites carry their epilogues along; split-padding-taps
+  // after winograd, on the direct convs it left; dead code before the
+  // decisions about what remains: layouts, then the groups (a chain keeps its
+  // anchor's layout), the concats and interleaves whose parts write in place,
+  // then the arena over the groups.
   return {"fold-constants",
           "fold-batchnorm",
           "cse",
           "lower-conv-transpose",
+          "sink-activations",
           "fuse-aspp",
           "fuse-epilogue",
           "winograd",
@@ -81,6 +86,7 @@ std::vector<std::string> pipelinePasses(const std::string &level) {
           "assign-layouts",
           "group",
           "place-concats",
+          "place-interleaves",
           "plan-memory"};
 }
 

@@ -1,14 +1,18 @@
-// place-concats: a concat whose parts are each read by it alone (or for
-// their shape), are computed, are not graph outputs and share its layout
-// (ir/InPlace.h) gets `in_place=true`: each part's group then writes straight
-// into its slice of the concat's buffer and the concat itself moves no data.
-// The concat must be a group of its own and each part the last node of its
-// group, since only a group's last value is written to memory; so the pass
-// runs after `group` and before `plan-memory`, which gives a concat's buffer
-// the lifetime of all its parts. Split-padding-taps' regions are the main
-// case: each region was copied into its row of regions and the row into the
-// whole map, and a causal conv1d's long region could not skip a zero-padded
-// copy of its input.
+// place-concats and place-interleaves: a concat or an interleave whose parts
+// are each read by it alone (or for their shape), are computed, are not graph
+// outputs and share its layout (ir/InPlace.h; an interleave's phases must
+// also hold exactly its pixels) gets `in_place=true`: each part's group then
+// writes straight into its part of the node's buffer and the node itself
+// moves no data. The node must be a group of its own and each part the last
+// node of its group, since only a group's last value is written to memory;
+// so the passes run after `group` and before `plan-memory`, which gives the
+// node's buffer the lifetime of all its parts. Split-padding-taps' regions
+// are the main case of concats: each region was copied into its row of
+// regions and the row into the whole map, and a causal conv1d's long region
+// could not skip a zero-padded copy of its input. The interleaves are the
+// transposed convs that lower-conv-transpose turned into phases, whose
+// interleave copied every output pixel once more (FCN's 64 channels at
+// 256x256: 2 ms of 51).
 #include "passes/PlaceConcats.h"
 
 #include <map>
@@ -20,12 +24,12 @@ namespace atrous {
 
 namespace {
 
-class PlaceConcatsPass : public Pass {
+class PlaceInPlacePass : public Pass {
 public:
-  std::string name() const override { return "place-concats"; }
-  std::string summary() const override {
-    return "write the parts of concats into their slices, as in_place= attributes";
-  }
+  PlaceInPlacePass(OpKind op, std::string name, std::string summary)
+      : op_(op), name_(std::move(name)), summary_(std::move(summary)) {}
+  std::string name() const override { return name_; }
+  std::string summary() const override { return summary_; }
 
   bool run(Graph &graph, Weights *) override {
     std::map<ValueId, size_t> groupSize;
@@ -38,7 +42,7 @@ public:
     bool changed = false;
     for (size_t i = 0; i < graph.nodes.size(); ++i) {
       Node &node = graph.nodes[i];
-      if (node.op != OpKind::Concat || isInPlaceConcat(node)) continue;
+      if (node.op != op_ || isInPlace(node)) continue;
       const ValueId id = static_cast<ValueId>(i);
       bool placeable = groupSize[id] == 1 && inPlaceProblem(graph, id).empty();
       for (ValueId part : node.inputs)
@@ -49,12 +53,24 @@ public:
     }
     return changed;
   }
+
+private:
+  OpKind op_;
+  std::string name_, summary_;
 };
 
 } // namespace
 
 std::unique_ptr<Pass> createPlaceConcatsPass() {
-  return std::make_unique<PlaceConcatsPass>();
+  return std::make_unique<PlaceInPlacePass>(
+      OpKind::Concat, "place-concats",
+      "write the parts of concats into their slices, as in_place= attributes");
+}
+
+std::unique_ptr<Pass> createPlaceInterleavesPass() {
+  return std::make_unique<PlaceInPlacePass>(
+      OpKind::Interleave, "place-interleaves",
+      "write the phases of interleaves into their pixels, as in_place= attributes");
 }
 
 } // namespace atrous

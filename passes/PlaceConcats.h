@@ -1,4 +1,5 @@
-// place-concats: marks the concats whose parts can be written in place.
+// place-concats and place-interleaves: mark the concats and the interleaves
+// whose parts can be written in place.
 #pragma once
 
 #include <memory>
@@ -8,5 +9,6 @@
 namespace atrous {
 
 std::unique_ptr<Pass> createPlaceConcatsPass();
+std::unique_ptr<Pass> createPlaceInterleavesPass();
 
 } // namespace atrous
