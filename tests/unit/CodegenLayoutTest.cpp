@@ -182,5 +182,31 @@ TEST(CodegenLayouts, MixedLayoutsMatchReference) {
   }
 }
 
+TEST(CodegenLayouts, FewClassesFromChannelsLastMatchReference) {
+  // A segmentation head: a planar conv of a few output channels (one
+  // register tile of them all up to 24 on AVX-512, two tiles past it, or
+  // three on AVX2) reading a channels_last value.
+  CaseGraph cases("few_classes");
+  Draw d(kSeed + 7);
+  for (int64_t classes : {12, 21, 24, 25}) {
+    const Shape in = image(d, 16);
+    const int64_t kernel = d.pick<int64_t>({1, 3});
+    cases.begin("conv2d k" + std::to_string(kernel) + " to " + std::to_string(classes) +
+                " planar channels on " + shapeStr(in));
+    ValueId x = cases.input(in);
+    ValueId features = cases.op(OpKind::Conv2d, {x},
+                                {{"out", int64_t{16}},
+                                 {"kernel", Ints{1}},
+                                 {"act", std::string("relu")},
+                                 {"layout", std::string("channels_last")}});
+    cases.output(cases.op(OpKind::Conv2d, {features},
+                          {{"out", classes},
+                           {"kernel", Ints{kernel}},
+                           {"pad", Ints{(kernel - 1) / 2}},
+                           {"bias", d.coin()}}));
+  }
+  expectMatchesReference(cases, kSeed + 7);
+}
+
 } // namespace
 } // namespace atrous::codegen_test
