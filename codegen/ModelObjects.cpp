@@ -11,6 +11,7 @@
 #include "codegen/Toolchain.h"
 #include "ir/Error.h"
 #include "ir/InPlace.h"
+#include "ir/Verifier.h"
 
 namespace fs = std::filesystem;
 
@@ -37,6 +38,11 @@ ModelObjects buildModelObjects(const Graph &annotatedGraph, const Weights &weigh
                                const std::string &workDir, bool externalWeights,
                                const std::string &cacheDir, bool fuseGroups,
                                const std::vector<std::string> &outputNames) {
+  // A graph built through the API, not parsed, meets its rules here: one
+  // that breaks them (a channels_last model output, an in_place node whose
+  // parts cannot be views) would compile into code that silently writes the
+  // wrong elements.
+  verify(annotatedGraph);
   Graph graph = fuseGroups ? annotatedGraph : withoutGroupAnnotations(annotatedGraph);
   // A device buffer is no host pointer that a view could offset, so on a GPU
   // the concats and interleaves copy their parts, and the arena is planned

@@ -208,5 +208,46 @@ TEST(CodegenLayouts, FewClassesFromChannelsLastMatchReference) {
   expectMatchesReference(cases, kSeed + 7);
 }
 
+TEST(CodegenLayouts, LongSequencesMatchReference) {
+  // channels_last 1-D convs long enough that their tiles run in several
+  // tasks, the last one partial (codegen/ScheduleUtil.h, parallelInTasks).
+  CaseGraph cases("long_sequences");
+  Draw d(kSeed + 11);
+  for (int k = 0; k < 3; ++k) {
+    const int64_t channels = d.pick<int64_t>({16, 32}), length = d.range(700, 2100);
+    const int64_t dilation = d.pick<int64_t>({1, 4, 64});
+    const std::string act = d.pick<std::string>({"none", "tanh", "gated"});
+    cases.begin("conv1d of " + std::to_string(channels) + " channels, length " +
+                std::to_string(length) + ", dilation " + std::to_string(dilation) + ", act " + act);
+    ValueId x = cases.input({1, channels, length});
+    ValueId conv = cases.op(OpKind::Conv1d, {x},
+                            {{"out", act == "gated" ? 2 * channels : channels},
+                             {"kernel", Ints{2}},
+                             {"dilation", Ints{dilation}},
+                             {"pad", std::string("causal")},
+                             {"act", act},
+                             {"layout", std::string("channels_last")}});
+    // The graph's outputs are planar.
+    cases.output(cases.op(OpKind::Relu, {conv}));
+  }
+  expectMatchesReference(cases, kSeed + 11);
+}
+
+TEST(CodegenLayouts, AGraphBuiltThroughTheApiIsVerified) {
+  // A channels_last model output, which the parser refuses, is refused by
+  // the compiler too, rather than compiled into code whose caller reads
+  // its elements in the wrong order.
+  CaseGraph cases("channels_last_output");
+  cases.begin("a channels_last conv1d as the model output");
+  ValueId x = cases.input({1, 16, 40});
+  cases.output(cases.op(
+      OpKind::Conv1d, {x},
+      {{"out", int64_t{16}}, {"kernel", Ints{2}}, {"layout", std::string("channels_last")}}));
+  std::string error;
+  compileAndRun(cases.graph(), randomWeights(cases.graph(), 1), cases.inputsFor(cases.graph(), 1),
+                error);
+  EXPECT_NE(error.find("a model output must be planar"), std::string::npos) << error;
+}
+
 } // namespace
 } // namespace atrous::codegen_test
