@@ -24,6 +24,8 @@
 #include "ir/Error.h"
 #include "ir/Graph.h"
 #include "ir/Weights.h"
+#include "passes/Pass.h"
+#include "passes/PassManager.h"
 #include "reference/Interpreter.h"
 
 #include "IrTestUtil.h"
@@ -230,6 +232,25 @@ inline std::vector<Tensor> compileAndRun(const Graph &g, const Weights &weights,
     error = e.what();
     return {};
   }
+}
+
+// Runs the -O2 passes on `graph`, which it rewrites, then compiles it and
+// checks each output against the reference interpreter's for the graph as
+// it was; weights come from `seed`, inputs from the seeds after it. `text`
+// (the model) is printed with a failure.
+inline void expectOptimizedMatchesReference(Graph &graph, uint64_t seed, const std::string &text) {
+  Weights weights = randomWeights(graph, seed);
+  std::vector<Tensor> inputs;
+  for (ValueId id : graph.inputs())
+    inputs.push_back(randomTensor(graph.type(id), ++seed));
+  const std::vector<Tensor> want = runReference(graph, weights, inputs);
+  runPasses(graph, &weights, pipelinePasses("O2"));
+  std::string error;
+  std::vector<Tensor> got = compileAndRun(graph, weights, inputs, error);
+  ASSERT_EQ(error, "") << text;
+  ASSERT_EQ(got.size(), want.size());
+  for (size_t k = 0; k < got.size(); ++k)
+    EXPECT_LE(relativeError(got[k], want[k]), 1e-4) << "output " << k << "\n" << text;
 }
 
 // The differential check: every case's outputs from generated code against
