@@ -294,7 +294,11 @@ void scheduleChannelsLastCpu(const Node &anchor, Layout inputLayout, const Tenso
   if (!value.accumulator.defined()) {
     out.split(v[c], co, ci, lanes).vectorize(ci);
     if (rank == 4) {
-      out.reorder(loopOrder({ci, v[0], co})).parallel(row);
+      // A pixel's channel vectors together, as it lies in memory: with the
+      // channel vectors outside the row, each swept it touching one vector
+      // of every pixel (DeepLab's 3x3 max pool of 64 channels at 257x257:
+      // 1.60 -> 0.67 ms, profiler).
+      out.reorder(loopOrder({ci, co, v[0]})).parallel(row);
     } else {
       Var run("run");
       out.split(v[0], run, v[0], fit(kCopyRunSamples, extentOf(type, 0)))
