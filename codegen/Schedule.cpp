@@ -132,13 +132,14 @@ void scheduleCpu(const Node &anchor, Layout inputLayout, const TensorType &type,
   // registers: 21 classes in tiles of 16 computed 32 and read every input
   // vector twice (DeepLab's and FCN's logits; 64 -> 21 channels at 128x128:
   // 0.59 -> 0.35 ms).
-  const int tileExtent = extentOf(type, tileDim);
-  const int rows = rank < 3 ? 1
-                   : rank == 4 && value.depthwise
-                       ? pixelTile(vectorRegisters / 2, extentOf(type, 1), 1).columns
-                   : channelTile && tileExtent <= vectorRegisters * 3 / 4
-                       ? tileExtent
-                       : fit(accumulates ? vectorRegisters / 2 : 4, tileExtent);
+  const int rows = [&] {
+    if (rank < 3) return 1;
+    if (rank == 4 && value.depthwise)
+      return pixelTile(vectorRegisters / 2, extentOf(type, 1), 1).columns;
+    const int extent = extentOf(type, tileDim);
+    if (channelTile && extent <= vectorRegisters * 3 / 4) return extent;
+    return fit(accumulates ? vectorRegisters / 2 : 4, extent);
+  }();
   if (channelTile) {
     out.tile(v[0], v[2], xo, yo, xi, yi, vx, rows).vectorize(xi);
     out.reorder(xi, yi, xo, yo, v[1], v[3]).parallel(v[1]);

@@ -17,6 +17,11 @@ Activation activationOf(const Node &node) {
   throw Error("unknown activation '" + a + "'");
 }
 
+bool isEpilogueActivation(OpKind op) {
+  return op == OpKind::Relu || op == OpKind::Relu6 || op == OpKind::LeakyRelu ||
+         op == OpKind::Sigmoid || op == OpKind::Tanh;
+}
+
 TensorType accumulatorType(const Node &node) {
   TensorType t = node.type;
   if (activationOf(node) == Activation::Gated) t.shape[1] *= 2;

@@ -12,6 +12,9 @@ namespace atrous {
 enum class Activation { None, Relu, Relu6, LeakyRelu, Sigmoid, Tanh, Gated };
 
 Activation activationOf(const Node &node);
+// Whether `op` is one of the activations an epilogue takes as act= (relu,
+// relu6, leaky_relu, sigmoid, tanh; gated is a pattern of several ops).
+bool isEpilogueActivation(OpKind op);
 // The accumulator's type: the node's type before a gated activation halves
 // its channels.
 TensorType accumulatorType(const Node &node);

@@ -52,9 +52,7 @@ std::vector<int64_t> layoutStrides(const Shape &shape, int innermost) {
 
 std::vector<float> toLayout(const float *rowMajor, const Shape &shape, int innermost) {
   const std::vector<int64_t> strides = layoutStrides(shape, innermost);
-  int64_t count = 1;
-  for (int64_t d : shape)
-    count *= d;
+  const int64_t count = numElements(shape);
   std::vector<float> out(static_cast<size_t>(count));
   std::vector<int64_t> index(shape.size(), 0);
   for (int64_t i = 0; i < count; ++i) {
@@ -69,18 +67,6 @@ std::vector<float> toLayout(const float *rowMajor, const Shape &shape, int inner
   }
   return out;
 }
-
-namespace {
-
-// The product of the kernel extents of a weight [out, in, k...].
-int64_t tapsOf(const Shape &weight) {
-  int64_t taps = 1;
-  for (size_t d = 2; d < weight.size(); ++d)
-    taps *= weight[d];
-  return taps;
-}
-
-} // namespace
 
 ParamStorage paramStorage(const Node &node, const std::string &suffix, const Shape &logical) {
   const int rank = static_cast<int>(logical.size());
@@ -105,16 +91,13 @@ ParamStorage paramStorage(const Node &node, const std::string &suffix, const Sha
 std::vector<float> toStorage(const float *rowMajor, const Shape &logical,
                              const ParamStorage &storage) {
   if (!storage.blocked) {
-    int64_t count = 1;
-    for (int64_t d : logical)
-      count *= d;
     if (logical.empty() || storage.innermost == static_cast<int>(logical.size()) - 1)
-      return std::vector<float>(rowMajor, rowMajor + count);
+      return std::vector<float>(rowMajor, rowMajor + numElements(logical));
     return toLayout(rowMajor, logical, storage.innermost);
   }
-  const int64_t out = logical[0], in = logical[1], taps = tapsOf(logical);
-  std::vector<float> stored(static_cast<size_t>(storage.shape[0] * taps * in * kOutChannelBlock),
-                            0.0f);
+  const int64_t out = logical[0], in = logical[1];
+  const int64_t taps = numElements(Shape(logical.begin() + 2, logical.end()));
+  std::vector<float> stored(static_cast<size_t>(numElements(storage.shape)), 0.0f);
   for (int64_t o = 0; o < out; ++o)
     for (int64_t i = 0; i < in; ++i)
       for (int64_t k = 0; k < taps; ++k)

@@ -13,6 +13,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "ir/Layout.h"
+
 namespace atrous {
 
 struct WinogradTransform {
@@ -36,8 +38,9 @@ struct WinogradTransform {
 // register tile would start a new cache line a row of `out` floats away,
 // which measured twice as slow. 32 is the widest register tile of output
 // channels the CPU schedules use (two AVX-512 vectors); narrower targets
-// split a block into more vectors.
-inline constexpr int kWinogradOutBlock = 32;
+// split a block into more vectors. It is the block of a direct conv's
+// weights (ir/Layout.h), for the same reasons.
+inline constexpr int kWinogradOutBlock = static_cast<int>(kOutChannelBlock);
 
 // The output tile extents winograd_conv2d supports.
 inline constexpr int kMinWinogradTile = 2;

@@ -31,11 +31,6 @@
 namespace atrous {
 namespace {
 
-bool isFusableActivation(OpKind op) {
-  return op == OpKind::Relu || op == OpKind::Relu6 || op == OpKind::LeakyRelu ||
-         op == OpKind::Sigmoid || op == OpKind::Tanh;
-}
-
 // One absorption: `fused` is P with its new epilogue (inputs in old ids), and
 // it replaces `last`; `absorbed` are the ops that disappear (`last` included).
 struct Fusion {
@@ -77,7 +72,7 @@ public:
       f.biasOp = u;
       return true;
     }
-    if (isFusableActivation(user.op)) {
+    if (isEpilogueActivation(user.op)) {
       // The activation ops are spelled as the act= choices they become.
       f.fused.attrs.set("act", opName(user.op));
       if (user.op == OpKind::LeakyRelu) f.fused.attrs.set("alpha", user.attrs.getFloat("alpha"));

@@ -14,17 +14,14 @@
 #include "passes/SinkActivations.h"
 
 #include <map>
+#include <set>
 
+#include "ir/Epilogue.h"
 #include "passes/Rewriter.h"
 
 namespace atrous {
 
 namespace {
-
-bool isActivation(OpKind op) {
-  return op == OpKind::Relu || op == OpKind::Relu6 || op == OpKind::LeakyRelu ||
-         op == OpKind::Sigmoid || op == OpKind::Tanh;
-}
 
 class SinkActivationsPass : public Pass {
 public:
@@ -43,26 +40,26 @@ public:
     };
     // The interleaves to sink through, by the activation that reads them.
     std::map<ValueId, ValueId> sunk;
+    std::set<ValueId> replaced;
     for (size_t i = 0; i < graph.nodes.size(); ++i) {
       const Node &act = graph.nodes[i];
-      if (!isActivation(act.op) || act.inputs.size() != 1) continue;
+      if (!isEpilogueActivation(act.op) || act.inputs.size() != 1) continue;
       const Node &interleave = graph.node(act.inputs[0]);
       if (interleave.op != OpKind::Interleave || !readOnlyBy(act.inputs[0], act)) continue;
       bool phasesOnlyRead = true;
       for (ValueId phase : interleave.inputs)
         phasesOnlyRead = phasesOnlyRead && graph.node(phase).op != OpKind::Input &&
                          readOnlyBy(phase, interleave);
-      if (phasesOnlyRead) sunk[static_cast<ValueId>(i)] = act.inputs[0];
+      if (!phasesOnlyRead) continue;
+      sunk[static_cast<ValueId>(i)] = act.inputs[0];
+      replaced.insert(act.inputs[0]);
     }
     if (sunk.empty()) return false;
 
     Rewriter rw(graph);
     for (size_t i = 0; i < graph.nodes.size(); ++i) {
       const ValueId id = static_cast<ValueId>(i);
-      bool skipped = false;
-      for (const auto &[act, interleave] : sunk)
-        skipped = skipped || interleave == id;
-      if (skipped) continue;
+      if (replaced.count(id)) continue;
       auto s = sunk.find(id);
       if (s == sunk.end()) {
         rw.copy(id);
