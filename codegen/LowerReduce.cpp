@@ -29,18 +29,27 @@ LoweredNode lowerSoftmax(const Node &node, const NodeOperands &ops) {
   const int64_t axis = normalizedAxis(node, rank);
   std::vector<Expr> out = logicalArgs(rank);
   RDom r(0, static_cast<int>(x.dim(static_cast<int>(axis))));
+  // The three passes read the input through one identity Func, which a
+  // schedule may stage (codegen/ScheduleSoftmax.h).
+  Func input(funcName(node) + "_input");
+  defineLogical(input, rank, x.at(out));
+  const LoweredValue in{input, x.type};
   // The max and the sum are over the axis, so they are defined with the
   // axis index pinned to 0: one value per row, shared by the row.
   std::vector<Expr> row = alongAxis(out, axis, 0);
   Func rowMax(funcName(node) + "_max"), rowSum(funcName(node) + "_sum");
-  defineLogical(rowMax, rank, Halide::maximum(x.at(alongAxis(out, axis, r))));
+  defineLogical(rowMax, rank, Halide::maximum(in.at(alongAxis(out, axis, r))));
   LoweredValue maxValue{rowMax, x.type};
   defineLogical(rowSum, rank,
-                Halide::sum(Halide::exp(x.at(alongAxis(out, axis, r)) - maxValue.at(out))));
+                Halide::sum(Halide::exp(in.at(alongAxis(out, axis, r)) - maxValue.at(out))));
   LoweredValue sumValue{rowSum, x.type};
   Func softmax(funcName(node));
-  defineLogical(softmax, rank, Halide::exp(x.at(out) - maxValue.at(row)) / sumValue.at(row));
-  return {softmax, {rowMax, rowSum}, Func(), Func()};
+  defineLogical(softmax, rank, Halide::exp(in.at(out) - maxValue.at(row)) / sumValue.at(row));
+  LoweredNode lowered;
+  lowered.func = softmax;
+  lowered.shared = {rowMax, rowSum};
+  lowered.paddedInput = input;
+  return lowered;
 }
 
 Func lowerArgMax(const Node &node, const NodeOperands &ops) {

@@ -83,7 +83,8 @@ struct LoweredNode {
   // For conv: the input its taps read, zero-extended when some tap lands
   // outside it (`extended`), else an identity wrapper. A schedule may store
   // it, so that the taps read it without bounds tests or in the order its
-  // tile wants; left inline, it costs nothing.
+  // tile wants; left inline, it costs nothing. For softmax: the identity
+  // wrapper its three passes read.
   Halide::Func paddedInput;
   bool extended = false;
   // For conv: one input and one output channel per group. Its channels read

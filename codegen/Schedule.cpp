@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "codegen/ScheduleSoftmax.h"
 #include "codegen/ScheduleTranspose.h"
 #include "codegen/ScheduleUtil.h"
 #include "codegen/ScheduleWinograd.h"
@@ -472,6 +473,8 @@ void scheduleGroup(const Node &anchor, Layout anchorInput, const Node &output,
   if (value.winograd.defined()) return scheduleWinograd(output.type, value, out, target);
   if (isGpuTarget(target))
     scheduleGpu(anchor, output.type, value, out);
+  else if (isChannelSoftmaxOfChannelsLast(anchor, anchorInput, output.type, target))
+    scheduleChannelSoftmaxCpu(output.type, value, out, target);
   else if ((layoutOf(output) == Layout::ChannelsLast || tilesOutputChannels(anchor)) &&
            !unpairedGated(anchor))
     scheduleChannelsLastCpu(anchor, anchorInput, output.type, value, out, target);

@@ -52,13 +52,13 @@ bool blockTransposable(const TensorType &type, const Halide::Target &target) {
   return b > 1 && extentOf(type, 0) >= b && extentOf(type, rank - 2) >= b;
 }
 
-void scheduleBlockTranspose(Func out, Func source, const TensorType &type, bool toChannelsLast,
-                            const Halide::Target &target) {
+BlockLoops turnInBlocks(Func out, Func source, const TensorType &type, bool toChannelsLast,
+                        const Halide::Target &target) {
   const int rank = type.rank();
   const int b = blockSize(target);
   std::vector<Var> v = halideVars(rank);
   const Var x = v[0], c = v[rank - 2];
-  Var xo("xo"), xi("xi"), co("co"), ci("ci");
+  BlockLoops loops;
   // Storage orders: x innermost (planar) or channels innermost.
   std::vector<Var> planar = v, channelsLast = v;
   channelsLast.erase(channelsLast.begin() + (rank - 2));
@@ -67,15 +67,32 @@ void scheduleBlockTranspose(Func out, Func source, const TensorType &type, bool 
   // Both extents are at least a block (blockTransposable), so the last block
   // of a dimension shifts inwards and every block is whole.
   const int cb = toChannelsLast ? b : channelBlock(extentOf(type, rank - 2), target);
-  out.tile(x, c, xo, co, xi, ci, b, cb, Halide::TailStrategy::ShiftInwards);
+  out.tile(x, c, loops.xo, loops.co, loops.xi, loops.ci, b, cb, Halide::TailStrategy::ShiftInwards);
   Func loaded = source.in(out);
   Func turned = loaded.in(out);
+  if (toChannelsLast) {
+    out.vectorize(loops.ci).unroll(loops.xi);
+    loaded.reorder_storage(planar).compute_at(out, loops.xo).vectorize(x).unroll(c);
+    turned.reorder_storage(channelsLast).compute_at(out, loops.xo).vectorize(c).unroll(x);
+  } else {
+    out.vectorize(loops.xi).unroll(loops.ci);
+    loaded.reorder_storage(channelsLast).compute_at(out, loops.xo).vectorize(c).unroll(x);
+    turned.reorder_storage(planar).compute_at(out, loops.xo).vectorize(x).unroll(c);
+  }
+  return loops;
+}
+
+void scheduleBlockTranspose(Func out, Func source, const TensorType &type, bool toChannelsLast,
+                            const Halide::Target &target) {
+  const int rank = type.rank();
+  std::vector<Var> v = halideVars(rank);
+  const BlockLoops b = turnInBlocks(out, source, type, toChannelsLast, target);
   // A sequence, which has no rows, splits among the threads into runs of
   // blocks, the block's loops innermost.
   auto sequenceRuns = [&](const Var &inner, const Var &next) {
-    Var task("task");
+    Var task("task"), xo = b.xo;
     out.split(xo, task, xo, kBlocksPerRun, Halide::TailStrategy::GuardWithIf)
-        .reorder(inner, next, xo, co, task, v[2])
+        .reorder(inner, next, xo, b.co, task, v[2])
         .parallel(task);
   };
   if (toChannelsLast) {
@@ -85,14 +102,11 @@ void scheduleBlockTranspose(Func out, Func source, const TensorType &type, bool 
     // one page apart, before the next (512 channels at 65x65: 1.7-2.5 ->
     // 0.9-1.5 ms; 256 at 33x33: 0.06-0.23 -> 0.05 ms).
     if (rank == 4) {
-      out.reorder(ci, xi, xo, co, v[1], v[3]);
+      out.reorder(b.ci, b.xi, b.xo, b.co, v[1], v[3]);
       parallelInTasks(out, v[1], extentOf(type, 1), rowBytes(type));
     } else {
-      sequenceRuns(ci, xi);
+      sequenceRuns(b.ci, b.xi);
     }
-    out.vectorize(ci).unroll(xi);
-    loaded.reorder_storage(planar).compute_at(out, xo).vectorize(x).unroll(c);
-    turned.reorder_storage(channelsLast).compute_at(out, xo).vectorize(c).unroll(x);
   } else {
     // A block's channels go outside the rows, so that each thread writes
     // whole runs of a few output planes in order (at 65x65x256 that took
@@ -100,16 +114,14 @@ void scheduleBlockTranspose(Func out, Func source, const TensorType &type, bool 
     // are one parallel loop, so a value with few channels still splits.
     if (rank == 4) {
       Var task("task");
+      const int cb = channelBlock(extentOf(type, 2), target);
       const int channelBlocks = (extentOf(type, 2) + cb - 1) / cb;
-      out.reorder(xi, ci, xo, v[1], co, v[3]).fuse(v[1], co, task);
+      out.reorder(b.xi, b.ci, b.xo, v[1], b.co, v[3]).fuse(v[1], b.co, task);
       parallelInTasks(out, task, extentOf(type, 1) * channelBlocks,
                       int64_t{extentOf(type, 0)} * cb * dtypeSize(type.dtype));
     } else {
-      sequenceRuns(xi, ci);
+      sequenceRuns(b.xi, b.ci);
     }
-    out.vectorize(xi).unroll(ci);
-    loaded.reorder_storage(channelsLast).compute_at(out, xo).vectorize(c).unroll(x);
-    turned.reorder_storage(planar).compute_at(out, xo).vectorize(x).unroll(c);
   }
 }
 

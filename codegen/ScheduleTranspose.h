@@ -14,12 +14,25 @@ namespace atrous::codegen {
 // scheduleBlockTranspose on `target`.
 bool blockTransposable(const TensorType &type, const Halide::Target &target);
 
-// Schedules `out`, a copy of `source` in the other layout: `toChannelsLast`
-// when `source` reads planar values and `out` is channels_last, else the
-// reverse. Works in square blocks of channels x pixels along x: each block is
+// The loops of one block of turnInBlocks: pixels along x and channels.
+struct BlockLoops {
+  Halide::Var xo{"xo"}, co{"co"}, xi{"xi"}, ci{"ci"};
+};
+
+// Tiles `out`, a copy of `source` in the other layout (`toChannelsLast` when
+// `source` reads planar values and `out` is channels_last, else the
+// reverse), in square blocks of channels x pixels along x: each block is
 // loaded with vectors along the source's contiguous dimension, transposed in
 // registers, and stored with vectors along the output's, so neither side
-// scatters nor gathers one element per lane.
+// scatters nor gathers one element per lane. The caller orders the blocks
+// and places `out`; `type` is the value's, whose extents are at least a block
+// (blockTransposable).
+BlockLoops turnInBlocks(Halide::Func out, Halide::Func source, const TensorType &type,
+                        bool toChannelsLast, const Halide::Target &target);
+
+// Schedules `out`, a whole copy of `source` in the other layout, in the
+// blocks of turnInBlocks, the blocks in the order each side reads best and
+// split among the threads.
 void scheduleBlockTranspose(Halide::Func out, Halide::Func source, const TensorType &type,
                             bool toChannelsLast, const Halide::Target &target);
 

@@ -1,5 +1,5 @@
-// Small helpers the schedule templates (Schedule.cpp, ScheduleTranspose.cpp,
-// ScheduleWinograd.cpp) share.
+// Small helpers the schedule templates (Schedule.cpp, ScheduleSoftmax.cpp,
+// ScheduleTranspose.cpp, ScheduleWinograd.cpp) share.
 #pragma once
 
 #include <algorithm>

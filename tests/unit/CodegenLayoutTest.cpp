@@ -129,6 +129,22 @@ void addCases(CaseGraph &cases, Draw &d) {
     l.finish(soft);
     cases.output(cases.op(OpKind::GlobalAvgPool, {woven}));
   }
+  // A planar softmax over the channels of a channels_last conv output stages
+  // runs of pixels planar (codegen/ScheduleSoftmax.h): widths below, at and
+  // past a run of 32, no multiple of a block of 8, and channels that fill no
+  // block of 16.
+  for (int rank : {3, 4}) {
+    const int64_t channels = d.pick<int64_t>({8, 21, 64});
+    const int64_t width = d.pick<int64_t>({8, 13, 32, 45, 70});
+    const Shape in = rank == 4 ? Shape{1, 3, d.range(2, 5), width} : Shape{1, 3, width};
+    cases.begin("softmax over the channels of channels_last " + shapeStr(in) + " -> " +
+                std::to_string(channels));
+    ValueId x = cases.input(in);
+    ValueId c = cases.op(
+        rank == 4 ? OpKind::Conv2d : OpKind::Conv1d, {x},
+        {{"out", channels}, {"kernel", Ints{1}}, {"layout", std::string("channels_last")}});
+    cases.output(cases.op(OpKind::Softmax, {c}, {{"axis", int64_t{rank == 4 ? -3 : 1}}}));
+  }
   // Register tiles of a channels_last conv (codegen/Schedule.cpp,
   // pixelTile): a map a few columns wide stacks rows in the tile, the last
   // row of tiles overlapping the one before; a map of few pixel tiles and
