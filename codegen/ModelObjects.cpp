@@ -11,6 +11,7 @@
 #include "codegen/Toolchain.h"
 #include "ir/Error.h"
 #include "ir/InPlace.h"
+#include "ir/ResidualInPlace.h"
 #include "ir/Verifier.h"
 
 namespace fs = std::filesystem;
@@ -46,11 +47,14 @@ ModelObjects buildModelObjects(const Graph &annotatedGraph, const Weights &weigh
   Graph graph = fuseGroups ? annotatedGraph : withoutGroupAnnotations(annotatedGraph);
   // A device buffer is no host pointer that a view could offset, so on a GPU
   // the concats and interleaves copy their parts, and the arena is planned
-  // again for that.
-  if (isGpuTarget(target) && std::any_of(graph.nodes.begin(), graph.nodes.end(),
-                                         [](const Node &n) { return isInPlace(n); }))
+  // again for that; each value keeps a device buffer of its own, so a conv
+  // writes no residual's bytes either.
+  if (isGpuTarget(target) && std::any_of(graph.nodes.begin(), graph.nodes.end(), [](const Node &n) {
+        return isInPlace(n) || isResidualInPlace(n);
+      }))
     for (Node &node : graph.nodes) {
       node.attrs.erase("in_place");
+      node.attrs.erase("residual_in_place");
       node.attrs.erase("arena_offset");
     }
   if (!externalWeights && target.os != Halide::Target::Linux)

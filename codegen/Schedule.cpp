@@ -10,6 +10,7 @@
 #include "ir/Epilogue.h"
 #include "ir/Geometry.h"
 #include "ir/Layout.h"
+#include "ir/ResidualInPlace.h"
 
 namespace atrous::codegen {
 
@@ -313,8 +314,16 @@ void scheduleChannelsLastCpu(const Node &anchor, Layout inputLayout, const Tenso
   }
   const int channels = extentOf(type, c) * (gated ? 2 : 1);
   const int vectorRegisters = vectorRegisterCount(t);
-  const int channelVectors = gated ? 2 * static_cast<int>(kChannelsLastBlock) / lanes
-                                   : std::max(1, std::min(2, channels / lanes));
+  // A conv written over its residual (ir/ResidualInPlace.h) must not
+  // compute an output twice: a last tile shifted inwards would add the
+  // residual again to the sums its neighbour wrote. Its channels fill
+  // blocks, so a tile of one block's vectors divides them; its pixel tails
+  // are guarded (below). (A guarded channel tail made Halide ask for the
+  // input's channels as far as the tail's rounded-up end.)
+  const bool overResidual = isResidualInPlace(anchor);
+  int channelVectors = gated ? 2 * static_cast<int>(kChannelsLastBlock) / lanes
+                             : std::max(1, std::min(2, channels / lanes));
+  if (overResidual && channels % (lanes * channelVectors) != 0) channelVectors = 1;
   // Accumulator channels per tile; a gated tile is one block of output
   // channels.
   const int channelsPerTile = lanes * channelVectors;
@@ -346,13 +355,15 @@ void scheduleChannelsLastCpu(const Node &anchor, Layout inputLayout, const Tenso
   std::vector<Halide::VarOrRVar> taps = {r[0]};
   for (size_t k = r.size(); k-- > 1;)
     taps.push_back(r[k]);
-  out.split(v[c], co, ci, outChannelsPerTile).split(v[0], xo, xi, columns);
+  const Halide::TailStrategy tail =
+      overResidual ? Halide::TailStrategy::GuardWithIf : Halide::TailStrategy::Auto;
+  out.split(v[c], co, ci, outChannelsPerTile).split(v[0], xo, xi, columns, tail);
   // The loop over rows of tiles, and the tile's own rows inside it.
   Var rowTile = row, yi("yi");
   std::vector<Halide::VarOrRVar> tileLoops = {ci, xi};
   if (tileRows > 1) {
     rowTile = Var("yo");
-    out.split(row, rowTile, yi, tileRows);
+    out.split(row, rowTile, yi, tileRows, tail);
     tileLoops.push_back(yi);
   }
   // A map of few rows splits unevenly among the threads (17 rows: 9 and 8),

@@ -39,6 +39,8 @@ std::vector<AttrSpec> convAttrs() {
                              def("groups", AttrType::Int, int64_t{1}),
                              def("bias", AttrType::Bool, true)};
   addEpilogueAttrs(a);
+  // Set by place-residuals (ir/ResidualInPlace.h).
+  a.push_back(opt("residual_in_place", AttrType::Bool));
   return a;
 }
 

@@ -5,6 +5,7 @@
 #include "ir/Error.h"
 #include "ir/InPlace.h"
 #include "ir/Layout.h"
+#include "ir/ResidualInPlace.h"
 #include "ir/ShapeInference.h"
 
 namespace atrous {
@@ -51,6 +52,10 @@ static void verifyNode(const Graph &graph, size_t index) {
   if (isInPlace(node))
     if (std::string problem = inPlaceProblem(graph, static_cast<ValueId>(index)); !problem.empty())
       fail(node, "cannot be in_place: " + problem);
+  if (isResidualInPlace(node))
+    if (std::string problem = residualInPlaceProblem(graph, static_cast<ValueId>(index));
+        !problem.empty())
+      fail(node, "cannot write over its residual: " + problem);
 }
 
 void verify(const Graph &graph) {

@@ -10,6 +10,7 @@
 
 #include "ir/Error.h"
 #include "ir/InPlace.h"
+#include "ir/ResidualInPlace.h"
 
 namespace atrous {
 
@@ -34,9 +35,16 @@ std::string valueName(const Graph &graph, ValueId id) {
   return "'" + graph.node(id).name + "'";
 }
 
-// The lifetime of every value a step materializes, outside `external`.
-std::vector<Lifetime> lifetimes(const Graph &graph, const std::vector<std::vector<ValueId>> &steps,
-                                const std::set<ValueId> &external) {
+// The lifetime of every value a step materializes, outside `external` and
+// apart from those written over their residuals, which live in `sharing`'s
+// value: the first of their chain, whose lifetime covers the chain's.
+struct Lifetimes {
+  std::vector<Lifetime> values;
+  std::map<ValueId, ValueId> sharing;
+};
+
+Lifetimes lifetimes(const Graph &graph, const std::vector<std::vector<ValueId>> &steps,
+                    const std::set<ValueId> &external) {
   std::map<ValueId, size_t> producedAt, internalTo, lastUse;
   for (size_t k = 0; k < steps.size(); ++k) {
     if (steps[k].empty()) throw Error("memory plan: step " + std::to_string(k) + " is empty");
@@ -79,18 +87,56 @@ std::vector<Lifetime> lifetimes(const Graph &graph, const std::vector<std::vecto
     parts.insert(value);
     first.at(root) = std::min(first.at(root), step);
   }
-  std::vector<Lifetime> result;
+  // A value written over its residual extends the lifetime of the value
+  // whose bytes the chain shares.
+  Lifetimes result;
+  for (const auto &[value, step] : producedAt) {
+    if (!isResidualInPlace(graph.node(value))) continue;
+    if (std::string problem = residualStepProblem(graph, steps, value); !problem.empty())
+      throw Error("memory plan: " + valueName(graph, value) +
+                  " cannot write over its residual: " + problem);
+    ValueId root = graph.node(value).inputs.back();
+    while (isResidualInPlace(graph.node(root)))
+      root = graph.node(root).inputs.back();
+    result.sharing[value] = root;
+  }
+  for (const auto &[value, root] : result.sharing)
+    lastUse[root] = std::max(lastUse[root], lastUse[value]);
   for (const auto &[value, step] : producedAt)
-    if (!external.count(value) && !parts.count(value))
-      result.push_back({value, first[value], lastUse[value], arenaBytes(graph.type(value))});
+    if (!external.count(value) && !parts.count(value) && !result.sharing.count(value))
+      result.values.push_back({value, first[value], lastUse[value], arenaBytes(graph.type(value))});
   return result;
 }
 
 } // namespace
 
+std::string residualStepProblem(const Graph &graph, const std::vector<std::vector<ValueId>> &steps,
+                                ValueId id) {
+  std::map<ValueId, size_t> stepOf;
+  for (size_t k = 0; k < steps.size(); ++k)
+    for (ValueId v : steps[k])
+      stepOf[v] = k;
+  if (!stepOf.count(id) || steps[stepOf[id]].size() != 1) return "it is not a group of its own";
+  const ValueId residual = graph.node(id).inputs.back();
+  auto produced = stepOf.find(residual);
+  if (produced == stepOf.end() || steps[produced->second].back() != residual)
+    return "its residual '" + graph.node(residual).name + "' is not the output of a group";
+  for (size_t i = 0; i < graph.nodes.size(); ++i) {
+    const auto reader = static_cast<ValueId>(i);
+    const std::vector<ValueId> &in = graph.nodes[i].inputs;
+    if (reader == id || std::find(in.begin(), in.end(), residual) == in.end()) continue;
+    auto at = stepOf.find(reader);
+    if (at != stepOf.end() && at->second > stepOf[id])
+      return "its residual '" + graph.node(residual).name + "' is read after it, by '" +
+             graph.nodes[i].name + "'";
+  }
+  return "";
+}
+
 MemoryPlan planMemory(const Graph &graph, const std::vector<std::vector<ValueId>> &steps,
                       const std::set<ValueId> &external) {
-  std::vector<Lifetime> values = lifetimes(graph, steps, external);
+  Lifetimes all = lifetimes(graph, steps, external);
+  std::vector<Lifetime> &values = all.values;
   std::sort(values.begin(), values.end(), [](const Lifetime &a, const Lifetime &b) {
     if (a.bytes != b.bytes) return a.bytes > b.bytes;
     if (a.first != b.first) return a.first < b.first;
@@ -124,6 +170,8 @@ MemoryPlan planMemory(const Graph &graph, const std::vector<std::vector<ValueId>
     plan.peakBytes = std::max(plan.peakBytes, v.offset + v.bytes);
     plan.totalBytes += v.bytes;
   }
+  for (const auto &[value, root] : all.sharing)
+    plan.offset[value] = plan.offset.at(root);
   return plan;
 }
 
@@ -134,7 +182,8 @@ MemoryPlan graphMemoryPlan(const Graph &graph, const std::vector<std::vector<Val
     annotated = annotated || node.attrs.has("arena_offset");
   if (!annotated) return planMemory(graph, steps, external);
 
-  std::vector<Lifetime> values = lifetimes(graph, steps, external);
+  Lifetimes all = lifetimes(graph, steps, external);
+  std::vector<Lifetime> &values = all.values;
   MemoryPlan plan;
   std::set<ValueId> planned;
   for (Lifetime &v : values) {
@@ -151,6 +200,16 @@ MemoryPlan graphMemoryPlan(const Graph &graph, const std::vector<std::vector<Val
     plan.offset[v.value] = v.offset;
     plan.peakBytes = std::max(plan.peakBytes, v.offset + v.bytes);
     plan.totalBytes += v.bytes;
+  }
+  for (const auto &[value, root] : all.sharing) {
+    const Node &node = graph.node(value);
+    if (!node.attrs.has("arena_offset") ||
+        static_cast<uint64_t>(node.attrs.getInt("arena_offset")) != plan.offset.at(root))
+      throw Error("memory plan: " + valueName(graph, value) + " writes over its residual, so its " +
+                  "arena_offset must be " + valueName(graph, root) + "'s, " +
+                  std::to_string(plan.offset.at(root)) + " (rerun plan-memory)");
+    planned.insert(value);
+    plan.offset[value] = plan.offset.at(root);
   }
   for (size_t i = 0; i < graph.nodes.size(); ++i)
     if (graph.nodes[i].attrs.has("arena_offset") && !planned.count(static_cast<ValueId>(i)))

@@ -17,6 +17,7 @@
 #include "passes/LowerConvTranspose.h"
 #include "passes/Pass.h"
 #include "passes/PlaceConcats.h"
+#include "passes/PlaceResiduals.h"
 #include "passes/SinkActivations.h"
 #include "passes/SplitPaddingTaps.h"
 #include "passes/Winograd.h"
@@ -39,6 +40,7 @@ static const std::map<std::string, PassFactory> &registry() {
       {"group", createGroupPass},
       {"place-concats", createPlaceConcatsPass},
       {"place-interleaves", createPlaceInterleavesPass},
+      {"place-residuals", createPlaceResidualsPass},
       {"sink-activations", createSinkActivationsPass},
       {"plan-memory", createPlanMemoryPass},
       {"winograd", [] { return createWinogradPass(); }},
@@ -71,7 +73,8 @@ std::vector<std::string> pipelinePasses(const std::string &level) {
   // after winograd, on the direct convs it left; dead code before the
   // decisions about what remains: layouts, then the groups (a chain keeps its
   // anchor's layout), the concats and interleaves whose parts write in place,
-  // then the arena over the groups.
+  // the convs that write over their residuals (whose residual must not be a
+  // part of one), then the arena over the groups.
   return {"fold-constants",
           "fold-batchnorm",
           "cse",
@@ -87,6 +90,7 @@ std::vector<std::string> pipelinePasses(const std::string &level) {
           "group",
           "place-concats",
           "place-interleaves",
+          "place-residuals",
           "plan-memory"};
 }
 

@@ -335,7 +335,7 @@ TEST(Parser, ErrorsPointAtTheProblem) {
        "unknown op 'conv3d'; did you mean 'conv1d' or 'conv2d'?"},
       {in + "y = conv2d(x, out=1, kernel=1, padding=1)\noutput y\n", 2, 32,
        "unknown attribute 'padding' for conv2d; valid: residual, out, kernel, stride, "
-       "dilation, pad, groups, bias, act, alpha, layout, group, arena_offset"},
+       "dilation, pad, groups, bias, act, alpha, residual_in_place, layout, group, arena_offset"},
       {in + "y = conv2d(x, out=1, kernel=1, out=2)\noutput y\n", 2, 32,
        "attribute 'out' is given twice"},
       {in + "y = conv2d(x, x, out=1, kernel=1)\noutput y\n", 2, 15, "conv2d takes 1 input, got 2"},
