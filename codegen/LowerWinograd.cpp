@@ -98,6 +98,7 @@ LoweredNode lowerWinograd(const Node &node, const NodeOperands &ops) {
   s.channels = static_cast<int>(x.dim(1));
   s.outChannels = static_cast<int>(accType.shape[1]);
   s.tiles = static_cast<int>(x.dim(0)) * tilesY * tilesX;
+  s.positions = ty.alpha * tx.alpha;
 
   Var c("c"), k("k"), o("o"), j("j"), xi("xi"), nu("nu"), iy("iy"), ix("ix");
   const LoweredValue padded = withConstantExterior(x, 0.0f);

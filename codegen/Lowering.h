@@ -65,6 +65,7 @@ struct WinogradStages {
   Halide::Func columns; // columns(o, k, nu, iy): products transformed back along y
   Halide::Func output;  // output(o, k, ix, iy): output tiles
   int channels = 0, outChannels = 0, tiles = 0; // C, out, and tiles over all images
+  int positions = 0;                            // alpha_y * alpha_x
 
   bool defined() const { return input.defined(); }
 };

@@ -8,7 +8,8 @@
 // element `vectors`), input channels innermost, so each channel step reads
 // the next row of the kernel block. Tiles go in blocks, in parallel: a
 // block's transformed input and its products live in the cache while the
-// block's output tiles are made from them.
+// block's output tiles are made from them; a kernel too large for the cache
+// goes in blocks of output channels instead, each over all tiles.
 // Transforms are vectorized over channels with their positions unrolled, so
 // each position's sum has its own constant coefficients. The output tiles
 // are stored once; the group's output reads each pixel from its tile.
@@ -39,13 +40,18 @@ bool xInnermost(Func out) {
   return s == nullptr || *s == 1;
 }
 
+// A transformed kernel larger than this no longer stays in the cache between
+// blocks of tiles: three quarters of the 32 MB L3 here, which also holds the
+// activations.
+constexpr int64_t kStreamedKernelBytes = 24 << 20;
+
 void scheduleCpu(const TensorType &type, const LoweredNode &value, Func out,
                  const Halide::Target &t) {
   const WinogradStages &s = value.winograd;
   const int vec = t.natural_vector_size(Halide::Float(32));
   const int registers = vectorRegisterCount(t);
   Var c("c"), k("k"), o("o"), j("j"), xi("xi"), nu("nu"), iy("iy"), ix("ix");
-  Var kb("kb"), ki("ki"), oo("oo"), oi("oi"), co("co"), ci("ci"), bo("bo"), bi("bi");
+  Var ki("ki"), oo("oo"), oi("oi"), co("co"), ci("ci"), bo("bo"), bi("bi");
 
   // The register tile of the products: one block of output channels of the
   // stored kernel (so each channel step reads the next kernel row of the
@@ -59,18 +65,36 @@ void scheduleCpu(const TensorType &type, const LoweredNode &value, Func out,
   // streams in order from the L3 anyway, while a block's transformed input
   // and products, (C + out) * tileRows * alpha^2 floats, stay in the L2.
   const int block = tileRows;
+  // Unless the transformed kernel outgrows the cache: each block then
+  // streams all of it from memory. DeepLab's 512 -> 512 convs at 33x33
+  // (F(4x4, 3x3): a 37.7 MB kernel, 7 blocks of 12 tiles) ran their
+  // products at 55-60% of the peak. There the threads split the blocks of
+  // output channels instead, each over all tiles, so the kernel is read
+  // once; the tiles' transformed input is stored whole first (paired runs
+  // of two such convs: 31.6 -> 22.9 ms, faster in 8 of 8). Below the limit
+  // the tile blocks stay faster: 256 -> 256 at 65x65 (a 9.4 MB kernel) ran
+  // 1.33x slower split by output channels, ASPP's 512 -> 256 convs (13.1
+  // MB) 1.12x.
+  const int64_t kernelBytes = int64_t{s.positions} * s.channels *
+                              ((s.outChannels + kWinogradOutBlock - 1) / kWinogradOutBlock) *
+                              kWinogradOutBlock * 4;
+  const bool channelBlocks =
+      kernelBytes > kStreamedKernelBytes && s.outChannels % kWinogradOutBlock == 0;
 
   // The output transform, vectorized over the channels there are.
   const int outLanes = fit(vec, s.outChannels);
   Func output = s.output;
-  output.compute_root()
-      .split(k, kb, ki, block)
-      .split(o, oo, oi, outLanes)
-      .reorder(oi, ix, iy, oo, ki, kb)
-      .vectorize(oi)
-      .unroll(ix)
-      .unroll(iy)
-      .parallel(kb);
+  // The loop the products are computed at: a block of tiles, or a block of
+  // output channels.
+  Var at("at"), oc("oc");
+  output.compute_root();
+  if (channelBlocks)
+    output.split(o, at, oc, kWinogradOutBlock)
+        .split(oc, oo, oi, outLanes)
+        .reorder(oi, ix, iy, oo, k, at);
+  else
+    output.split(k, at, ki, block).split(o, oo, oi, outLanes).reorder(oi, ix, iy, oo, ki, at);
+  output.vectorize(oi).unroll(ix).unroll(iy).parallel(at);
   // Stored by (row in the tile, tile, column in the tile), so a row of
   // output pixels of a dense conv reads its tiles' rows as one run; stored
   // in Halide's order, (row, column, tile), each pixel of the row was a
@@ -81,14 +105,17 @@ void scheduleCpu(const TensorType &type, const LoweredNode &value, Func out,
   columns.compute_at(output, oo).reorder(o, nu, iy, k).vectorize(o, outLanes).unroll(nu).unroll(iy);
 
   Func products = s.block;
-  products.compute_at(output, kb)
+  // Register tiles of tileRows tiles, each reading one panel of the kernel.
+  Var kr("kr");
+  products.compute_at(output, at)
       .split(o, bo, bi, kWinogradOutBlock, Halide::TailStrategy::RoundUp)
-      .reorder(bi, k, bo, nu, xi)
+      .split(k, kr, k, tileRows)
+      .reorder(bi, k, kr, bo, nu, xi)
       .vectorize(bi, lanes)
       .unroll(bi)
       .unroll(k);
   Func product = s.product;
-  product.compute_at(products, bo).vectorize(o, lanes).unroll(o).unroll(k);
+  product.compute_at(products, kr).vectorize(o, lanes).unroll(o).unroll(k);
   // Per channel step the tile needs its accumulators, one register for what
   // is streamed and all of what is reused: the U vectors, each feeding
   // tileRows FMAs, or the V broadcasts, each feeding `vectors`. The loop
@@ -112,12 +139,17 @@ void scheduleCpu(const TensorType &type, const LoweredNode &value, Func out,
 
   const int channelLanes = fit(vec, s.channels);
   Func input = s.input;
-  input.compute_at(output, kb)
-      .split(c, co, ci, channelLanes)
+  input.split(c, co, ci, channelLanes)
       .reorder(ci, nu, xi, co, k)
       .vectorize(ci)
       .unroll(nu)
       .unroll(xi);
+  if (channelBlocks) {
+    Var kt("kt");
+    input.compute_root().split(k, kt, k, tileRows).parallel(kt);
+  } else {
+    input.compute_at(output, at);
+  }
   Func rows = s.rows;
   rows.compute_at(input, co).reorder(c, j, xi, k).vectorize(c, channelLanes).unroll(j).unroll(xi);
 

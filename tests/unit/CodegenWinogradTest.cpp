@@ -64,6 +64,15 @@ TEST(CodegenDifferential, Winograd) {
                {"pad", i64(1)},
                {"act", std::string("leaky_relu")},
                {"alpha", 0.2}});
+  // A transformed kernel too large for the cache (512 -> 512 in F(4x4, 3x3):
+  // 37.7 MB): the threads split blocks of output channels, each over all 16
+  // tiles, the last register tile of 12 running past them; with a residual.
+  cases.oneOp(OpKind::WinogradConv2d, {{1, 512, 13, 11}, {1, 512, 13, 11}},
+              {{"out", i64(512)},
+               {"tile", i64(4)},
+               {"dilation", i64(2)},
+               {"pad", i64(2)},
+               {"act", std::string("relu")}});
   // Drawn cases.
   Draw d(31337);
   for (int made = 0; made < 4;) {
