@@ -24,12 +24,13 @@ static void writeText(const fs::path &path, const std::string &text) {
   if (!out) throw Error("cannot write " + path.string());
 }
 
-// Per-node pipelines set aside the `group` pass's partition and the arena
-// plan made for it.
+// Per-node pipelines set aside the `group` pass's partition, the arena plan
+// made for it and the residuals placed for its order of groups.
 static Graph withoutGroupAnnotations(Graph graph) {
   for (Node &node : graph.nodes) {
     node.attrs.erase("group");
     node.attrs.erase("arena_offset");
+    node.attrs.erase("residual_in_place");
   }
   return graph;
 }

@@ -3,7 +3,9 @@
 // and residual streams do, over 1-D and 2-D maps whose extents and channels
 // are no multiples of the register tiles, compiled after all of -O2 and
 // checked against the reference interpreter; each conv written over its
-// residual shares the arena bytes of its chain's first value.
+// residual shares the arena bytes of its chain's first value. A residual
+// read later is refused, and pipelines per node, which run the nodes in
+// another order than the groups, set the placement aside.
 #include <gtest/gtest.h>
 
 #include <string>
@@ -97,4 +99,31 @@ TEST(PassPlaceResiduals, AResidualReadLaterIsRefused) {
   // Marked by hand, the memory plan refuses it.
   graph.nodes[static_cast<size_t>(graph.find("c.conv1d"))].attrs.set("residual_in_place", true);
   EXPECT_THROW(planMemory(graph, graphGroups(graph), callerBuffers(graph)), Error);
+}
+
+TEST(PassPlaceResiduals, PipelinesPerNodeSetThePlacementAside) {
+  // Fused, w joins a's group, which runs before v: v may write over r. One
+  // pipeline per node runs w after v, which would read v's sums.
+  Graph graph = parseModel("model m\ninput x : f32[1, 16, 20]\n"
+                           "r = conv1d(x, out=32, kernel=1)\n"
+                           "a = conv1d(x, out=32, kernel=1)\n"
+                           "v = add(r, conv1d(x, out=32, kernel=1))\n"
+                           "w = mul(a, r)\n"
+                           "y = conv1d(v, out=5, kernel=1)\n"
+                           "z = conv1d(w, out=5, kernel=1)\n"
+                           "output y\noutput z\n");
+  Weights weights = randomWeights(graph, 3);
+  std::vector<Tensor> inputs = pass_test::randomInputs(graph, 4);
+  const std::vector<Tensor> want = runReference(graph, weights, inputs);
+  runPasses(graph, &weights, pipelinePasses("O2"));
+  ASSERT_TRUE(isResidualInPlace(graph.node(graph.find("v.conv1d"))));
+  for (bool fuse : {true, false}) {
+    SCOPED_TRACE(fuse ? "fused" : "per node");
+    codegen::CompileOptions options{"host", ""};
+    options.fuseGroups = fuse;
+    std::vector<Tensor> got = codegen::CompiledModel::compile(graph, weights, options)->run(inputs);
+    ASSERT_EQ(got.size(), 2u);
+    for (size_t k = 0; k < 2; ++k)
+      EXPECT_LE(codegen_test::relativeError(got[k], want[k]), 1e-5);
+  }
 }
