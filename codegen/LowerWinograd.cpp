@@ -87,7 +87,8 @@ LoweredNode lowerWinograd(const Node &node, const NodeOperands &ops) {
   const LoweredValue &x = ops.inputs[0];
   const WindowGeometry g = windowGeometry(node, x.type.shape);
   const std::vector<int64_t> tile = node.attrs.getInts("tile");
-  const WinogradTransform &ty = winogradTransform(tile[0]), &tx = winogradTransform(tile.back());
+  const WinogradTransform &ty = winogradTransform(tile[0], g.kernel[0]),
+                          &tx = winogradTransform(tile.back(), g.kernel[1]);
   const Axis ay{winogradAxis(g.out[0], g.dilation[0], ty.m), static_cast<int>(g.padBegin[0])};
   const Axis ax{winogradAxis(g.out[1], g.dilation[1], tx.m), static_cast<int>(g.padBegin[1])};
   const TensorType accType = accumulatorType(node);

@@ -141,8 +141,8 @@ WindowGeometry windowGeometry(const Node &node, const Shape &input) {
                 shapeStr(input));
   g.in.assign(input.begin() + 2, input.end());
   g.out.assign(static_cast<size_t>(g.rank), 0);
-  // winograd_conv2d is a 3x3 stride-1 conv whose kernel and stride are implied.
-  g.kernel = winograd ? std::vector<int64_t>(2, 3) : checkedPerDim(node.attrs, "kernel", g.rank, 1);
+  // winograd_conv2d is a stride-1 conv whose stride is implied.
+  g.kernel = checkedPerDim(node.attrs, "kernel", g.rank, 1);
   g.stride = winograd                   ? std::vector<int64_t>(2, 1)
              : node.attrs.has("stride") ? checkedPerDim(node.attrs, "stride", g.rank, 1)
                                         : g.kernel;

@@ -44,10 +44,13 @@ std::vector<AttrSpec> convAttrs() {
   return a;
 }
 
-// A 3x3, stride-1, ungrouped conv2d computed by Winograd's F(tile, 3): its
-// kernel, stride and groups are implied, its weight is transformed.
+// A 3x3 or 2x2, stride-1, ungrouped conv2d computed by Winograd's
+// F(tile, kernel): its stride and groups are implied, its weight is
+// transformed.
 std::vector<AttrSpec> winogradAttrs() {
-  std::vector<AttrSpec> a = {req("out", AttrType::Int), req("tile", AttrType::Ints),
+  std::vector<AttrSpec> a = {req("out", AttrType::Int),
+                             req("tile", AttrType::Ints),
+                             def("kernel", AttrType::Ints, Ints{3}),
                              def("dilation", AttrType::Ints, Ints{1}),
                              choice("pad", AttrType::Pad, Ints{0}, {"same", "valid"}),
                              def("bias", AttrType::Bool, true)};

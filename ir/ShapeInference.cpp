@@ -129,6 +129,9 @@ TensorType inferWinograd(const Node &node, const TensorType &x) {
     if (!isWinogradTile(m))
       throw Error("winograd_conv2d tile must be " + std::to_string(kMinWinogradTile) + " to " +
                   std::to_string(kMaxWinogradTile) + ", got " + std::to_string(m));
+  for (int64_t r : perDim(node.attrs.getInts("kernel"), 2, "kernel"))
+    if (!isWinogradKernel(r))
+      throw Error("winograd_conv2d kernel must be 2 or 3, got " + std::to_string(r));
   WindowGeometry g = windowGeometry(node, x.shape);
   return {x.dtype, {x.shape[0], positiveInt(node.attrs, "out"), g.out[0], g.out[1]}};
 }

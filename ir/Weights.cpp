@@ -26,10 +26,11 @@ std::vector<ParamSpec> paramSpecs(const Graph &graph, const Node &node) {
     // The transformed kernel U, laid out for the batched product over input
     // channels: [alpha_y, alpha_x, out blocks, C, 32] (docs/ops.md).
     int64_t out = node.attrs.getInt("out");
-    std::vector<int64_t> tile = node.attrs.getInts("tile");
+    std::vector<int64_t> tile = node.attrs.getInts("tile"), kernel = node.attrs.getInts("kernel");
     int64_t ty = tile[0], tx = tile.size() == 1 ? tile[0] : tile[1];
-    add("weight", {ty + 2, tx + 2, (out + kWinogradOutBlock - 1) / kWinogradOutBlock, channels,
-                   kWinogradOutBlock});
+    int64_t ky = kernel[0], kx = kernel.size() == 1 ? kernel[0] : kernel[1];
+    add("weight", {ty + ky - 1, tx + kx - 1, (out + kWinogradOutBlock - 1) / kWinogradOutBlock,
+                   channels, kWinogradOutBlock});
     if (node.attrs.getBool("bias")) add("bias", {out});
   } else if (node.op == OpKind::BatchNorm) {
     add("weight", {channels});

@@ -1,10 +1,10 @@
-// Toom-Cook construction of F(m, 3). With finite points p_j (j < alpha - 1)
-// and infinity, the linear convolution of a 3-tap filter and an m-tap signal
+// Toom-Cook construction of F(m, r). With finite points p_j (j < alpha - 1)
+// and infinity, the linear convolution of an r-tap filter and an m-tap signal
 // is recovered from its values at the points (Lagrange) plus its leading
 // coefficient (the point at infinity); Winograd's correlation is the
 // transpose of that map. Written out:
 //   AT[i][j] = p_j^i, and AT[i][alpha-1] = 1 for i = m - 1, else 0;
-//   G[j][k]  = p_j^k / prod_{l != j} (p_j - p_l), and G[alpha-1] = [0, 0, 1];
+//   G[j][k]  = p_j^k / prod_{l != j} (p_j - p_l), and G[alpha-1] = [0, .., 0, 1];
 //   BT[j]    = the coefficients (ascending powers) of prod_{l != j} (x - p_l),
 //              and BT[alpha-1] those of prod_l (x - p_l).
 // The Lagrange denominators sit in G, which is applied to the weights at
@@ -20,14 +20,17 @@ namespace atrous {
 
 namespace {
 
-// Points per m. Besides 0 and +-1, m = 3 adds 2 and m = 4 adds 1/2 and -2:
-// measured on random 256-channel data in f32, {0, 1, -1, 1/2, -2} has half the
-// error of Lavin's {0, 1, -1, 2, -2} for F(4, 3).
-std::vector<double> pointsFor(int m) {
-  switch (m) {
+// The finite points, by their count alpha - 1 = m + r - 2. Besides 0 and
+// +-1, four points add 2 and five add 1/2 and -2: measured on random
+// 256-channel data in f32, {0, 1, -1, 1/2, -2} has half the error of Lavin's
+// {0, 1, -1, 2, -2} for F(4, 3).
+std::vector<double> pointsFor(int count) {
+  switch (count) {
   case 2:
-    return {0.0, 1.0, -1.0};
+    return {0.0, 1.0};
   case 3:
+    return {0.0, 1.0, -1.0};
+  case 4:
     return {0.0, 1.0, -1.0, 2.0};
   default:
     return {0.0, 1.0, -1.0, 0.5, -2.0};
@@ -50,14 +53,15 @@ std::vector<double> productPolynomial(const std::vector<double> &points, int ski
   return c;
 }
 
-WinogradTransform build(int m) {
+WinogradTransform build(int m, int r) {
   WinogradTransform t;
   t.m = m;
-  t.alpha = m + 2;
-  t.points = pointsFor(m);
+  t.r = r;
+  t.alpha = m + r - 1;
   const int a = t.alpha, finite = a - 1;
+  t.points = pointsFor(finite);
   t.at.assign(static_cast<size_t>(m * a), 0.0);
-  t.g.assign(static_cast<size_t>(a * 3), 0.0);
+  t.g.assign(static_cast<size_t>(a * r), 0.0);
   t.bt.assign(static_cast<size_t>(a * a), 0.0);
   for (int j = 0; j < finite; ++j) {
     const double p = t.points[static_cast<size_t>(j)];
@@ -68,14 +72,14 @@ WinogradTransform build(int m) {
     for (int l = 0; l < finite; ++l)
       if (l != j) denominator *= p - t.points[static_cast<size_t>(l)];
     power = 1.0;
-    for (int k = 0; k < 3; ++k, power *= p)
-      t.g[static_cast<size_t>(j * 3 + k)] = power / denominator;
+    for (int k = 0; k < r; ++k, power *= p)
+      t.g[static_cast<size_t>(j * r + k)] = power / denominator;
     std::vector<double> c = productPolynomial(t.points, j);
     for (size_t i = 0; i < c.size(); ++i)
       t.bt[static_cast<size_t>(j * a) + i] = c[i];
   }
   t.at[static_cast<size_t>((m - 1) * a + finite)] = 1.0;
-  t.g[static_cast<size_t>(finite * 3 + 2)] = 1.0;
+  t.g[static_cast<size_t>(finite * r + r - 1)] = 1.0;
   std::vector<double> c = productPolynomial(t.points, -1);
   for (size_t i = 0; i < c.size(); ++i)
     t.bt[static_cast<size_t>(finite * a) + i] = c[i];
@@ -84,17 +88,20 @@ WinogradTransform build(int m) {
 
 } // namespace
 
-const WinogradTransform &winogradTransform(int64_t m) {
+const WinogradTransform &winogradTransform(int64_t m, int64_t r) {
   static const std::vector<WinogradTransform> all = [] {
     std::vector<WinogradTransform> v;
-    for (int k = kMinWinogradTile; k <= kMaxWinogradTile; ++k)
-      v.push_back(build(k));
+    for (int taps = 2; taps <= 3; ++taps)
+      for (int k = kMinWinogradTile; k <= kMaxWinogradTile; ++k)
+        v.push_back(build(k, taps));
     return v;
   }();
   if (!isWinogradTile(m))
     throw Error("winograd tile must be " + std::to_string(kMinWinogradTile) + " to " +
                 std::to_string(kMaxWinogradTile) + ", got " + std::to_string(m));
-  return all[static_cast<size_t>(m - kMinWinogradTile)];
+  if (!isWinogradKernel(r)) throw Error("winograd kernel must be 2 or 3, got " + std::to_string(r));
+  const int64_t tiles = kMaxWinogradTile - kMinWinogradTile + 1;
+  return all[static_cast<size_t>((r - 2) * tiles + m - kMinWinogradTile)];
 }
 
 WinogradAxis winogradAxis(int64_t extent, int64_t dilation, int64_t m) {
@@ -110,18 +117,18 @@ WinogradAxis winogradAxis(int64_t extent, int64_t dilation, int64_t m) {
 
 std::vector<double> transformKernel(const WinogradTransform &y, const WinogradTransform &x,
                                     const double *g) {
-  // Gy g (alpha_y x 3), then times Gx^T.
-  std::vector<double> left(static_cast<size_t>(y.alpha * 3), 0.0);
+  // Gy g (alpha_y x r_x), then times Gx^T.
+  std::vector<double> left(static_cast<size_t>(y.alpha * x.r), 0.0);
   for (int i = 0; i < y.alpha; ++i)
-    for (int kx = 0; kx < 3; ++kx)
-      for (int ky = 0; ky < 3; ++ky)
-        left[static_cast<size_t>(i * 3 + kx)] += y.G(i, ky) * g[ky * 3 + kx];
+    for (int kx = 0; kx < x.r; ++kx)
+      for (int ky = 0; ky < y.r; ++ky)
+        left[static_cast<size_t>(i * x.r + kx)] += y.G(i, ky) * g[ky * x.r + kx];
   std::vector<double> u(static_cast<size_t>(y.alpha * x.alpha), 0.0);
   for (int i = 0; i < y.alpha; ++i)
     for (int j = 0; j < x.alpha; ++j)
-      for (int kx = 0; kx < 3; ++kx)
+      for (int kx = 0; kx < x.r; ++kx)
         u[static_cast<size_t>(i * x.alpha + j)] +=
-            left[static_cast<size_t>(i * 3 + kx)] * x.G(j, kx);
+            left[static_cast<size_t>(i * x.r + kx)] * x.G(j, kx);
   return u;
 }
 

@@ -1,9 +1,11 @@
-// The Winograd minimal-filtering transforms F(m, 3) (Lavin and Gray, "Fast
-// Algorithms for Convolutional Neural Networks", 2016): m outputs of a 3-tap
-// correlation from an input tile of alpha = m + 2 elements with alpha
+// The Winograd minimal-filtering transforms F(m, r) (Lavin and Gray, "Fast
+// Algorithms for Convolutional Neural Networks", 2016): m outputs of an r-tap
+// correlation from an input tile of alpha = m + r - 1 elements with alpha
 // multiplies, y = AT [(G g) . (BT d)]. In 2-D the transforms apply per axis,
-// so an m_y x m_x output tile costs alpha_y * alpha_x multiplies per channel
-// pair instead of 9 * m_y * m_x. The matrices are built here, once, from
+// so an m_y x m_x output tile of an r_y x r_x kernel costs alpha_y * alpha_x
+// multiplies per channel pair instead of r_y * r_x * m_y * m_x. Kernels of 3
+// taps are the 3x3 convs; kernels of 2 taps are the phases of the transposed
+// convs (passes/LowerConvTranspose.h). The matrices are built here, once, from
 // their interpolation points (Toom-Cook), for the pass that transforms
 // weights, the reference interpreter and code generation alike; docs/ops.md
 // (winograd_conv2d) states the same construction.
@@ -19,15 +21,16 @@ namespace atrous {
 
 struct WinogradTransform {
   int m = 0;     // output tile extent
-  int alpha = 0; // input tile extent, m + 2
+  int r = 0;     // kernel taps
+  int alpha = 0; // input tile extent, m + r - 1
   // The finite interpolation points p_0 .. p_{alpha-2}; the last point is
-  // infinity. Chosen per m for f32 accuracy (see winogradTransform).
+  // infinity. Chosen per count for f32 accuracy (see winogradTransform).
   std::vector<double> points;
-  // Row-major: at is m x alpha, g is alpha x 3, bt is alpha x alpha.
+  // Row-major: at is m x alpha, g is alpha x r, bt is alpha x alpha.
   std::vector<double> at, g, bt;
 
   double AT(int i, int j) const { return at[static_cast<size_t>(i * alpha + j)]; }
-  double G(int j, int k) const { return g[static_cast<size_t>(j * 3 + k)]; }
+  double G(int j, int k) const { return g[static_cast<size_t>(j * r + k)]; }
   double BT(int i, int j) const { return bt[static_cast<size_t>(i * alpha + j)]; }
 };
 
@@ -49,9 +52,14 @@ inline bool isWinogradTile(int64_t m) {
   return m >= kMinWinogradTile && m <= kMaxWinogradTile;
 }
 
-// F(m, 3) for m in [kMinWinogradTile, kMaxWinogradTile]; throws
-// atrous::Error for any other m.
-const WinogradTransform &winogradTransform(int64_t m);
+// The kernel extents winograd_conv2d supports, per axis.
+inline bool isWinogradKernel(int64_t r) {
+  return r == 2 || r == 3;
+}
+
+// F(m, r) for m in [kMinWinogradTile, kMaxWinogradTile] and r a Winograd
+// kernel extent; throws atrous::Error for any other m or r.
+const WinogradTransform &winogradTransform(int64_t m, int64_t r = 3);
 
 // How one output axis of extent `extent` splits into tiles on the dilated
 // grid of `dilation`: output o = q * dilation + r belongs to residue r, whose
@@ -66,7 +74,7 @@ struct WinogradAxis {
 };
 WinogradAxis winogradAxis(int64_t extent, int64_t dilation, int64_t m);
 
-// U = Gy g Gx^T of one 3x3 kernel g (row-major, [ky][kx]) in double:
+// U = Gy g Gx^T of one r_y x r_x kernel g (row-major, [ky][kx]) in double:
 // alpha_y x alpha_x, row-major.
 std::vector<double> transformKernel(const WinogradTransform &y, const WinogradTransform &x,
                                     const double *g);

@@ -43,8 +43,8 @@ int64_t residueCount(int64_t extent, int64_t dilation, int64_t residue) {
 Tensor winogradConv(const Node &node, const Tensor &x, const Tensor &weight, const Tensor *bias) {
   const WindowGeometry g = windowGeometry(node, x.shape());
   std::vector<int64_t> tile = node.attrs.getInts("tile");
-  const WinogradTransform &ty = winogradTransform(tile[0]);
-  const WinogradTransform &tx = winogradTransform(tile.back());
+  const WinogradTransform &ty = winogradTransform(tile[0], g.kernel[0]);
+  const WinogradTransform &tx = winogradTransform(tile.back(), g.kernel[1]);
   const int my = ty.m, mx = tx.m, ay = ty.alpha, ax = tx.alpha;
   const int64_t batch = x.shape()[0], channels = x.shape()[1], inH = g.in[0], inW = g.in[1];
   const int64_t outChannels = node.type.shape[1], outH = g.out[0], outW = g.out[1];

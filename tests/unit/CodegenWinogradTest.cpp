@@ -11,6 +11,7 @@
 // worst case grows as C * Km^2 (PassWinogradTest.cpp), but the typical error
 // stays near 1e-6 at these channel counts.
 #include <cstdio>
+#include <iterator>
 
 #include "CodegenTestUtil.h"
 #include "passes/Winograd.h"
@@ -73,13 +74,28 @@ TEST(CodegenDifferential, Winograd) {
                {"dilation", i64(2)},
                {"pad", i64(2)},
                {"act", std::string("relu")}});
+  // 2x2 kernels, as the phases of a transposed conv (padding on one side of
+  // each axis), and dilated with a residual.
+  cases.oneOp(OpKind::WinogradConv2d, {{1, 24, 17, 19}},
+              {{"out", i64(20)},
+               {"tile", Ints{3, 4}},
+               {"kernel", i64(2)},
+               {"pad", Ints{1, 0, 0, 1}},
+               {"act", std::string("relu")}});
+  cases.oneOp(OpKind::WinogradConv2d, {{2, 16, 13, 11}, {2, 32, 13, 11}},
+              {{"out", i64(32)},
+               {"tile", i64(2)},
+               {"kernel", i64(2)},
+               {"dilation", i64(3)},
+               {"pad", Ints{2, 1, 1, 2}}});
   // Drawn cases.
   Draw d(31337);
-  for (int made = 0; made < 4;) {
+  for (int made = 0; made < 6;) {
     const Ints dilation = {d.range(1, 5), d.range(1, 5)};
     const Shape in = {1, d.range(16, 32), d.range(17, 40), d.range(17, 40)};
     AttrList attrs = {{"out", i64(d.range(16, 32))},
                       {"tile", Ints{d.range(2, 4), d.range(2, 4)}},
+                      {"kernel", i64(d.range(2, 3))},
                       {"dilation", dilation},
                       {"pad", Ints{d.range(0, 2 * dilation[0]), d.range(0, 2 * dilation[1])}},
                       {"bias", d.coin()}};
@@ -101,54 +117,66 @@ TEST(CodegenDifferential, WinogradPassThenCodegen) {
                         {"dilation", i64(2)},
                         {"pad", i64(2)},
                         {"act", std::string("relu")}});
-  g.outputs = {g.addNode(conv)};
+  // A phase of a transposed conv: 2x2, padded on one side of each axis.
+  Node phase = makeNode("p", OpKind::Conv2d, {x},
+                        {{"out", i64(64)}, {"kernel", i64(2)}, {"pad", Ints{1, 0, 0, 1}}});
+  g.outputs = {g.addNode(conv), g.addNode(phase)};
   Weights weights = randomWeights(g, 5);
   std::vector<Tensor> inputs = {randomTensor(g.type(x), 6)};
-  Tensor want = runReference(g, weights, inputs)[0];
+  std::vector<Tensor> want = runReference(g, weights, inputs);
 
   Graph rewritten = g;
   Weights transformed = weights;
   ASSERT_TRUE(createWinogradPass()->run(rewritten, &transformed));
-  ASSERT_EQ(rewritten.node(rewritten.outputs[0]).op, OpKind::WinogradConv2d);
+  for (ValueId out : rewritten.outputs)
+    ASSERT_EQ(rewritten.node(out).op, OpKind::WinogradConv2d) << rewritten.node(out).name;
   std::string error;
   std::vector<Tensor> got = compileAndRun(rewritten, transformed, inputs, error);
   ASSERT_TRUE(error.empty()) << error;
-  EXPECT_EQ(mismatch(got.at(0), want), "");
+  for (size_t k = 0; k < want.size(); ++k)
+    EXPECT_EQ(mismatch(got.at(k), want[k]), "") << k;
 }
 
-// The f32 generated code on a realistic layer, per tile, against the
-// reference conv (in double): within the errors docs/ops.md states for each
-// tile, which a wrong transform coefficient would exceed by orders of
+// The f32 generated code on a realistic layer, per kernel and tile, against
+// the reference conv (in double): within the errors docs/ops.md states for
+// each, which a wrong transform coefficient would exceed by orders of
 // magnitude.
 TEST(CodegenDifferential, WinogradAccuracyPerTile) {
-  const double documented[] = {1e-6, 4e-6, 5e-6}; // tiles 2, 3, 4
+  struct Case {
+    int r, m;
+    double documented;
+  };
+  const Case all[] = {{3, 2, 1e-6}, {3, 3, 4e-6}, {3, 4, 5e-6},
+                      {2, 2, 1e-6}, {2, 3, 1e-6}, {2, 4, 3e-6}};
   Graph conv;
   conv.name = "winograd_accuracy";
   ValueId x = conv.addInput("x", {DType::F32, {1, 64, 21, 21}});
-  for (int m = 2; m <= 4; ++m)
-    conv.outputs.push_back(conv.addNode(
-        makeNode("c" + std::to_string(m), OpKind::Conv2d, {x},
-                 {{"out", i64(64)}, {"kernel", i64(3)}, {"dilation", i64(2)}, {"pad", i64(2)}})));
+  for (const Case &c : all)
+    conv.outputs.push_back(conv.addNode(makeNode(
+        "c" + std::to_string(c.r) + "_" + std::to_string(c.m), OpKind::Conv2d, {x},
+        {{"out", i64(64)}, {"kernel", i64(c.r)}, {"dilation", i64(2)}, {"pad", i64(c.r - 1)}})));
   Weights weights = randomWeights(conv, 8);
   Graph winograd = conv;
   Weights transformed = weights;
-  for (int m = 2; m <= 4; ++m) {
-    Node &n = winograd.nodes[static_cast<size_t>(winograd.outputs[m - 2])];
-    Node w = winogradNodeFor(n, m, m);
+  for (size_t k = 0; k < std::size(all); ++k) {
+    Node &n = winograd.nodes[static_cast<size_t>(winograd.outputs[k])];
+    Node w = winogradNodeFor(n, all[k].m, all[k].m);
     w.type = n.type;
     n = w;
     Tensor &weight = transformed.at(n.name + ".weight");
-    weight = winogradWeight(weight, m, m);
+    weight = winogradWeight(weight, all[k].m, all[k].m);
   }
   std::vector<Tensor> inputs = {randomTensor(conv.type(x), 9)};
   std::vector<Tensor> want = runReference(conv, weights, inputs);
   std::string error;
   std::vector<Tensor> got = compileAndRun(winograd, transformed, inputs, error);
   ASSERT_TRUE(error.empty()) << error;
-  for (int m = 2; m <= 4; ++m) {
-    double relative = relativeError(got.at(m - 2), want.at(m - 2));
-    EXPECT_LE(relative, documented[m - 2]) << "tile " << m;
-    std::printf("winograd F(%dx%d, 3x3), 64 channels: relative error %.2e\n", m, m, relative);
+  for (size_t k = 0; k < std::size(all); ++k) {
+    const Case &c = all[k];
+    double relative = relativeError(got.at(k), want.at(k));
+    EXPECT_LE(relative, c.documented) << "F(" << c.m << ", " << c.r << ")";
+    std::printf("winograd F(%dx%d, %dx%d), 64 channels: relative error %.2e\n", c.m, c.m, c.r, c.r,
+                relative);
   }
 }
 

@@ -60,7 +60,7 @@ double amplification(const WinogradTransform &t) {
     double sum = 0;
     for (int xi = 0; xi < t.alpha; ++xi) {
       double g = 0, b = 0;
-      for (int k = 0; k < 3; ++k)
+      for (int k = 0; k < t.r; ++k)
         g += std::fabs(t.G(xi, k));
       for (int j = 0; j < t.alpha; ++j)
         b += std::fabs(t.BT(xi, j));
@@ -92,7 +92,7 @@ ConvModel convModel(const Shape &in, int64_t out, const AttrList &attrs, bool re
   ValueId x = m.graph.addInput("x", {DType::F32, in});
   Node conv = makeNode("c", OpKind::Conv2d, {x}, attrs);
   conv.attrs.set("out", out);
-  conv.attrs.set("kernel", int64_t{3});
+  if (!conv.attrs.has("kernel")) conv.attrs.set("kernel", int64_t{3});
   try {
     if (residual) {
       // The residual has the accumulator's shape, or broadcasts over space.
@@ -151,8 +151,12 @@ TEST(PassWinograd, MatchesTheConvWithinTheRoundingBound) {
     const Shape in = {d.range(1, 2), d.range(1, 12), d.range(3, 23), d.range(3, 23)};
     const std::string act = acts[d.range(0, 6)];
     const int64_t out = act == "gated" ? 2 * d.range(1, 6) : d.range(1, 12);
-    AttrList attrs = {
-        {"dilation", dilation}, {"pad", drawPad(d, dilation)}, {"bias", d.coin()}, {"act", act}};
+    const int64_t r = d.range(2, 3);
+    AttrList attrs = {{"kernel", r},
+                      {"dilation", dilation},
+                      {"pad", drawPad(d, dilation)},
+                      {"bias", d.coin()},
+                      {"act", act}};
     if (act == "leaky_relu") attrs.push_back({"alpha", 0.2});
     const bool residual = d.coin();
     const int64_t ty = d.range(2, 4), tx = d.range(2, 4);
@@ -170,8 +174,8 @@ TEST(PassWinograd, MatchesTheConvWithinTheRoundingBound) {
     ASSERT_EQ(got.type(), want.type());
     const double bound = 1.25 * std::ldexp(1.0, -24) * double(in[1]) *
                              maxAbs(weights.at("c.weight")) * maxAbs(inputs[0]) *
-                             amplification(winogradTransform(ty)) *
-                             amplification(winogradTransform(tx)) +
+                             amplification(winogradTransform(ty, r)) *
+                             amplification(winogradTransform(tx, r)) +
                          1e-6 * std::max(1.0f, maxAbs(want));
     double worst = 0;
     for (int64_t i = 0; i < want.numel(); ++i)
@@ -295,6 +299,8 @@ TEST(PassWinograd, BadNodesAndTilesAreErrors) {
   EXPECT_THROW(winogradNodeFor(g.node(g.outputs[0]), 2, 2), Error);
   EXPECT_THROW(winogradWeight(Tensor(DType::F32, {8, 8, 5, 5}), 2, 2), Error);
   EXPECT_THROW(winogradTransform(5), Error);
+  EXPECT_THROW(winogradTransform(2, 4), Error);
+  EXPECT_THROW(winogradWeight(Tensor(DType::F32, {8, 8, 2, 3}), 2, 2), Error);
   for (const char *tile : {"1", "5", "[2, 3, 4]"}) {
     SCOPED_TRACE(tile);
     EXPECT_THROW(parseModel(std::string("input x : f32[1, 8, 9, 9]\noutput y = "
@@ -304,6 +310,13 @@ TEST(PassWinograd, BadNodesAndTilesAreErrors) {
   }
   EXPECT_THROW(parseModel("input x : f32[1, 8, 9]\noutput y = winograd_conv2d(x, out=8, tile=2)\n"),
                Error);
+  for (const char *kernel : {"1", "4", "[2, 5]"}) {
+    SCOPED_TRACE(kernel);
+    EXPECT_THROW(parseModel(std::string("input x : f32[1, 8, 9, 9]\noutput y = "
+                                        "winograd_conv2d(x, out=8, tile=2, kernel=") +
+                            kernel + ")\n"),
+                 Error);
+  }
 }
 
 } // namespace
