@@ -129,9 +129,11 @@ TensorType inferWinograd(const Node &node, const TensorType &x) {
     if (!isWinogradTile(m))
       throw Error("winograd_conv2d tile must be " + std::to_string(kMinWinogradTile) + " to " +
                   std::to_string(kMaxWinogradTile) + ", got " + std::to_string(m));
-  for (int64_t r : perDim(node.attrs.getInts("kernel"), 2, "kernel"))
+  const std::vector<int64_t> kernel = perDim(node.attrs.getInts("kernel"), 2, "kernel");
+  for (int64_t r : kernel)
     if (!isWinogradKernel(r))
-      throw Error("winograd_conv2d kernel must be 2 or 3, got " + std::to_string(r));
+      throw Error("winograd_conv2d kernel must be 1, 2 or 3, got " + std::to_string(r));
+  if (kernel[0] == 1 && kernel[1] == 1) throw Error("winograd_conv2d kernel must not be 1x1");
   WindowGeometry g = windowGeometry(node, x.shape);
   return {x.dtype, {x.shape[0], positiveInt(node.attrs, "out"), g.out[0], g.out[1]}};
 }

@@ -59,10 +59,21 @@ WinogradTransform build(int m, int r) {
   t.r = r;
   t.alpha = m + r - 1;
   const int a = t.alpha, finite = a - 1;
-  t.points = pointsFor(finite);
   t.at.assign(static_cast<size_t>(m * a), 0.0);
   t.g.assign(static_cast<size_t>(a * r), 0.0);
   t.bt.assign(static_cast<size_t>(a * a), 0.0);
+  // One tap: each output is the tap times its own input, so the axis is
+  // only cut into tiles; identities rather than an interpolation that would
+  // add transform work and rounding.
+  if (r == 1) {
+    for (int i = 0; i < m; ++i) {
+      t.at[static_cast<size_t>(i * a + i)] = 1.0;
+      t.g[static_cast<size_t>(i)] = 1.0;
+      t.bt[static_cast<size_t>(i * a + i)] = 1.0;
+    }
+    return t;
+  }
+  t.points = pointsFor(finite);
   for (int j = 0; j < finite; ++j) {
     const double p = t.points[static_cast<size_t>(j)];
     double power = 1.0;
@@ -91,7 +102,7 @@ WinogradTransform build(int m, int r) {
 const WinogradTransform &winogradTransform(int64_t m, int64_t r) {
   static const std::vector<WinogradTransform> all = [] {
     std::vector<WinogradTransform> v;
-    for (int taps = 2; taps <= 3; ++taps)
+    for (int taps = 1; taps <= 3; ++taps)
       for (int k = kMinWinogradTile; k <= kMaxWinogradTile; ++k)
         v.push_back(build(k, taps));
     return v;
@@ -99,9 +110,10 @@ const WinogradTransform &winogradTransform(int64_t m, int64_t r) {
   if (!isWinogradTile(m))
     throw Error("winograd tile must be " + std::to_string(kMinWinogradTile) + " to " +
                 std::to_string(kMaxWinogradTile) + ", got " + std::to_string(m));
-  if (!isWinogradKernel(r)) throw Error("winograd kernel must be 2 or 3, got " + std::to_string(r));
+  if (!isWinogradKernel(r))
+    throw Error("winograd kernel must be 1, 2 or 3, got " + std::to_string(r));
   const int64_t tiles = kMaxWinogradTile - kMinWinogradTile + 1;
-  return all[static_cast<size_t>((r - 2) * tiles + m - kMinWinogradTile)];
+  return all[static_cast<size_t>((r - 1) * tiles + m - kMinWinogradTile)];
 }
 
 WinogradAxis winogradAxis(int64_t extent, int64_t dilation, int64_t m) {

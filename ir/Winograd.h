@@ -4,8 +4,8 @@
 // multiplies, y = AT [(G g) . (BT d)]. In 2-D the transforms apply per axis,
 // so an m_y x m_x output tile of an r_y x r_x kernel costs alpha_y * alpha_x
 // multiplies per channel pair instead of r_y * r_x * m_y * m_x. Kernels of 3
-// taps are the 3x3 convs; kernels of 2 taps are the phases of the transposed
-// convs (passes/LowerConvTranspose.h). The matrices are built here, once, from
+// taps are the 3x3 convs; kernels of 2 and 1 taps are the phases of the
+// transposed convs (passes/LowerConvTranspose.h). The matrices are built here, once, from
 // their interpolation points (Toom-Cook), for the pass that transforms
 // weights, the reference interpreter and code generation alike; docs/ops.md
 // (winograd_conv2d) states the same construction.
@@ -52,9 +52,10 @@ inline bool isWinogradTile(int64_t m) {
   return m >= kMinWinogradTile && m <= kMaxWinogradTile;
 }
 
-// The kernel extents winograd_conv2d supports, per axis.
+// The kernel extents winograd_conv2d supports, per axis (not 1 on both: a
+// 1x1 conv gains nothing). One tap makes the axis plain tiling.
 inline bool isWinogradKernel(int64_t r) {
-  return r == 2 || r == 3;
+  return r >= 1 && r <= 3;
 }
 
 // F(m, r) for m in [kMinWinogradTile, kMaxWinogradTile] and r a Winograd

@@ -1,11 +1,13 @@
-// winograd: rewrites conv2d nodes with a 3x3 or 2x2 kernel, stride 1 and
-// groups 1 into winograd_conv2d (docs/ops.md) when that is estimated to be
-// faster. The 2x2 ones are mostly the phases of transposed convs
-// (lower-conv-transpose): FCN's 4 phases of 256 -> 64 channels at 128x128
-// went from 8.6 GFLOP of direct products to 3.6 in F(3x4, 2x2), and the
-// model from 50.5 to 42.0 ms (paired runs, faster in 6 of 6).
+// winograd: rewrites conv2d nodes with 1 to 3 taps per axis (not 1x1),
+// stride 1 and groups 1 into winograd_conv2d (docs/ops.md) when that is
+// estimated to be faster. Besides the 3x3 convs these are the phases of
+// transposed convs (lower-conv-transpose): FCN's 4 phases of 256 -> 64
+// channels at 128x128 went from 8.6 GFLOP of direct products to 3.6 in
+// F(3x4, 2x2), and the model from 50.5 to 42.0 ms (paired runs, faster in 6
+// of 6); the 2x1 and 1x2 phases of a k3 s2 one, an axis of one tap being
+// plain tiling, took the 256 -> 128 case at 64x64 from 10.9 to 9.6 ms.
 // The node keeps its name, inputs, dilation, padding, bias and epilogue; its
-// weight [out, C, r, r] is replaced by U = Gy g Gx^T laid out in blocks of
+// weight [out, C, r_y, r_x] is replaced by U = Gy g Gx^T laid out in blocks of
 // output channels, [alpha_y, alpha_x, out / 32, C, 32] (ir/Winograd.h),
 // computed in double and rounded to f32 once.
 // Without weights only the graph is rewritten.
@@ -96,7 +98,8 @@ bool isCandidate(const Node &node) {
     const std::vector<int64_t> pads = node.attrs.getInts("pad");
     if (std::any_of(pads.begin(), pads.end(), [](int64_t p) { return p < 0; })) return false;
   }
-  return (all(kernel, 3) || all(kernel, 2)) && all(stride, 1);
+  const std::vector<int64_t> k = perDim(kernel, 2, "kernel");
+  return isWinogradKernel(k[0]) && isWinogradKernel(k[1]) && !all(k, 1) && all(stride, 1);
 }
 
 class WinogradPass : public Pass {
@@ -105,7 +108,8 @@ public:
 
   std::string name() const override { return "winograd"; }
   std::string summary() const override {
-    return "compute 3x3 and 2x2 stride-1 convs by Winograd F(m x m, r x r) where the cost model "
+    return "compute stride-1 convs of 1 to 3 taps per axis by Winograd F(m, r) where the cost "
+           "model "
            "says so";
   }
 
@@ -182,7 +186,8 @@ WinogradChoice chooseWinograd(const WindowGeometry &g, int64_t batch, int64_t in
 
 Node winogradNodeFor(const Node &conv, int64_t tileY, int64_t tileX) {
   if (!isCandidate(conv))
-    throw Error("winograd: node '" + conv.name + "' is not a 3x3 or 2x2 stride-1 ungrouped conv2d");
+    throw Error("winograd: node '" + conv.name +
+                "' is not a stride-1 ungrouped conv2d of 1 to 3 taps per axis");
   Node w;
   w.name = conv.name;
   w.op = OpKind::WinogradConv2d;
@@ -191,7 +196,8 @@ Node winogradNodeFor(const Node &conv, int64_t tileY, int64_t tileX) {
   w.attrs.set("out", conv.attrs.getInt("out"));
   w.attrs.set("tile",
               tileY == tileX ? std::vector<int64_t>{tileY} : std::vector<int64_t>{tileY, tileX});
-  w.attrs.set("kernel", std::vector<int64_t>{conv.attrs.getInts("kernel")[0]});
+  const std::vector<int64_t> kernel = perDim(conv.attrs.getInts("kernel"), 2, "kernel");
+  w.attrs.set("kernel", kernel[0] == kernel[1] ? std::vector<int64_t>{kernel[0]} : kernel);
   for (const char *copied : {"dilation", "pad", "bias", "act", "alpha", "layout"})
     w.attrs.set(copied, conv.attrs.get(copied));
   return w;
@@ -199,8 +205,10 @@ Node winogradNodeFor(const Node &conv, int64_t tileY, int64_t tileX) {
 
 Tensor winogradWeight(const Tensor &convWeight, int64_t tileY, int64_t tileX) {
   const Shape &shape = convWeight.shape();
-  if (shape.size() != 4 || !isWinogradKernel(shape[2]) || shape[3] != shape[2])
-    throw Error("winograd: a conv weight must be [out, C, 3, 3] or [out, C, 2, 2], got " +
+  if (shape.size() != 4 || !isWinogradKernel(shape[2]) || !isWinogradKernel(shape[3]) ||
+      shape[2] * shape[3] == 1)
+    throw Error("winograd: a conv weight must be [out, C, r_y, r_x] with r of 1 to 3, not 1x1, "
+                "got " +
                 shapeStr(shape));
   const WinogradTransform &ty = winogradTransform(tileY, shape[2]),
                           &tx = winogradTransform(tileX, shape[3]);

@@ -82,6 +82,17 @@ TEST(CodegenDifferential, Winograd) {
                {"kernel", i64(2)},
                {"pad", Ints{1, 0, 0, 1}},
                {"act", std::string("relu")}});
+  // A kernel of one tap along an axis (the 2x1 and 1x2 phases of a k3 s2
+  // transposed conv; 3x1): that axis is only cut into tiles.
+  cases.oneOp(
+      OpKind::WinogradConv2d, {{1, 16, 14, 15}},
+      {{"out", i64(16)}, {"tile", Ints{4, 3}}, {"kernel", Ints{2, 1}}, {"pad", Ints{0, 0, 1, 0}}});
+  cases.oneOp(OpKind::WinogradConv2d, {{1, 16, 14, 15}},
+              {{"out", i64(24)},
+               {"tile", Ints{2, 3}},
+               {"kernel", Ints{1, 3}},
+               {"dilation", i64(2)},
+               {"pad", Ints{0, 2}}});
   cases.oneOp(OpKind::WinogradConv2d, {{2, 16, 13, 11}, {2, 32, 13, 11}},
               {{"out", i64(32)},
                {"tile", i64(2)},
@@ -95,7 +106,7 @@ TEST(CodegenDifferential, Winograd) {
     const Shape in = {1, d.range(16, 32), d.range(17, 40), d.range(17, 40)};
     AttrList attrs = {{"out", i64(d.range(16, 32))},
                       {"tile", Ints{d.range(2, 4), d.range(2, 4)}},
-                      {"kernel", i64(d.range(2, 3))},
+                      {"kernel", Ints{d.range(2, 3), d.range(1, 3)}},
                       {"dilation", dilation},
                       {"pad", Ints{d.range(0, 2 * dilation[0]), d.range(0, 2 * dilation[1])}},
                       {"bias", d.coin()}};

@@ -151,8 +151,8 @@ TEST(PassWinograd, MatchesTheConvWithinTheRoundingBound) {
     const Shape in = {d.range(1, 2), d.range(1, 12), d.range(3, 23), d.range(3, 23)};
     const std::string act = acts[d.range(0, 6)];
     const int64_t out = act == "gated" ? 2 * d.range(1, 6) : d.range(1, 12);
-    const int64_t r = d.range(2, 3);
-    AttrList attrs = {{"kernel", r},
+    const int64_t ry = d.range(1, 3), rx = ry == 1 ? d.range(2, 3) : d.range(1, 3);
+    AttrList attrs = {{"kernel", Ints{ry, rx}},
                       {"dilation", dilation},
                       {"pad", drawPad(d, dilation)},
                       {"bias", d.coin()},
@@ -174,8 +174,8 @@ TEST(PassWinograd, MatchesTheConvWithinTheRoundingBound) {
     ASSERT_EQ(got.type(), want.type());
     const double bound = 1.25 * std::ldexp(1.0, -24) * double(in[1]) *
                              maxAbs(weights.at("c.weight")) * maxAbs(inputs[0]) *
-                             amplification(winogradTransform(ty, r)) *
-                             amplification(winogradTransform(tx, r)) +
+                             amplification(winogradTransform(ty, ry)) *
+                             amplification(winogradTransform(tx, rx)) +
                          1e-6 * std::max(1.0f, maxAbs(want));
     double worst = 0;
     for (int64_t i = 0; i < want.numel(); ++i)
@@ -250,7 +250,7 @@ TEST(PassWinograd, LeavesOtherConvsAlone) {
     c = conv2d(x, out=128, kernel=3, pad=1, groups=2)
     d = conv2d(x, out=128, kernel=3, pad=1, groups=128)
     e = conv2d(x, out=128, kernel=1)
-    f = conv2d(x, out=128, kernel=[3, 1], pad=[1, 0])
+    f = conv2d(x, out=128, kernel=[4, 1], pad=[2, 0])
     g = conv2d(x, out=4, kernel=3, pad=1)
     output y = concat(a, resize(b, like=a), resize(c, like=a), resize(d, like=a), resize(e, like=a), resize(f, like=a), resize(g, like=a))
   )";
@@ -300,7 +300,8 @@ TEST(PassWinograd, BadNodesAndTilesAreErrors) {
   EXPECT_THROW(winogradWeight(Tensor(DType::F32, {8, 8, 5, 5}), 2, 2), Error);
   EXPECT_THROW(winogradTransform(5), Error);
   EXPECT_THROW(winogradTransform(2, 4), Error);
-  EXPECT_THROW(winogradWeight(Tensor(DType::F32, {8, 8, 2, 3}), 2, 2), Error);
+  EXPECT_THROW(winogradWeight(Tensor(DType::F32, {8, 8, 1, 1}), 2, 2), Error);
+  EXPECT_THROW(winogradWeight(Tensor(DType::F32, {8, 8, 4, 2}), 2, 2), Error);
   for (const char *tile : {"1", "5", "[2, 3, 4]"}) {
     SCOPED_TRACE(tile);
     EXPECT_THROW(parseModel(std::string("input x : f32[1, 8, 9, 9]\noutput y = "
