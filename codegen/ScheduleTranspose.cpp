@@ -66,8 +66,9 @@ BlockLoops turnInBlocks(Func out, Func source, const TensorType &type, bool toCh
 
   // Both extents are at least a block (blockTransposable), so the last block
   // of a dimension shifts inwards and every block is whole.
-  const int cb = toChannelsLast ? b : channelBlock(extentOf(type, rank - 2), target);
-  out.tile(x, c, loops.xo, loops.co, loops.xi, loops.ci, b, cb, Halide::TailStrategy::ShiftInwards);
+  loops.channels = toChannelsLast ? b : channelBlock(extentOf(type, rank - 2), target);
+  out.tile(x, c, loops.xo, loops.co, loops.xi, loops.ci, b, loops.channels,
+           Halide::TailStrategy::ShiftInwards);
   Func loaded = source.in(out);
   Func turned = loaded.in(out);
   if (toChannelsLast) {
@@ -114,7 +115,7 @@ void scheduleBlockTranspose(Func out, Func source, const TensorType &type, bool 
     // are one parallel loop, so a value with few channels still splits.
     if (rank == 4) {
       Var task("task");
-      const int cb = channelBlock(extentOf(type, 2), target);
+      const int cb = b.channels;
       const int channelBlocks = (extentOf(type, 2) + cb - 1) / cb;
       out.reorder(b.xi, b.ci, b.xo, v[1], b.co, v[3]).fuse(v[1], b.co, task);
       parallelInTasks(out, task, extentOf(type, 1) * channelBlocks,

@@ -14,9 +14,11 @@ namespace atrous::codegen {
 // scheduleBlockTranspose on `target`.
 bool blockTransposable(const TensorType &type, const Halide::Target &target);
 
-// The loops of one block of turnInBlocks: pixels along x and channels.
+// The loops of one block of turnInBlocks: pixels along x and channels, and
+// the block's extent in channels.
 struct BlockLoops {
   Halide::Var xo{"xo"}, co{"co"}, xi{"xi"}, ci{"ci"};
+  int channels = 0;
 };
 
 // Tiles `out`, a copy of `source` in the other layout (`toChannelsLast` when

@@ -75,11 +75,10 @@ void scheduleCpu(const TensorType &type, const LoweredNode &value, Func out,
   // the tile blocks stay faster: 256 -> 256 at 65x65 (a 9.4 MB kernel) ran
   // 1.33x slower split by output channels, ASPP's 512 -> 256 convs (13.1
   // MB) 1.12x.
-  const int64_t kernelBytes = int64_t{s.positions} * s.channels *
-                              ((s.outChannels + kWinogradOutBlock - 1) / kWinogradOutBlock) *
-                              kWinogradOutBlock * 4;
   const bool channelBlocks =
-      kernelBytes > kStreamedKernelBytes && s.outChannels % kWinogradOutBlock == 0;
+      s.outChannels % kWinogradOutBlock == 0 &&
+      int64_t{s.positions} * s.channels * s.outChannels * int64_t{sizeof(float)} >
+          kStreamedKernelBytes;
 
   // The output transform, vectorized over the channels there are.
   const int outLanes = fit(vec, s.outChannels);

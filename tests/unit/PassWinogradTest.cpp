@@ -302,22 +302,17 @@ TEST(PassWinograd, BadNodesAndTilesAreErrors) {
   EXPECT_THROW(winogradTransform(2, 4), Error);
   EXPECT_THROW(winogradWeight(Tensor(DType::F32, {8, 8, 1, 1}), 2, 2), Error);
   EXPECT_THROW(winogradWeight(Tensor(DType::F32, {8, 8, 4, 2}), 2, 2), Error);
-  for (const char *tile : {"1", "5", "[2, 3, 4]"}) {
-    SCOPED_TRACE(tile);
+  // Tiles and kernels out of range, and a map of the wrong rank.
+  for (const char *attrs : {"tile=1", "tile=5", "tile=[2, 3, 4]", "tile=2, kernel=1",
+                            "tile=2, kernel=4", "tile=2, kernel=[2, 5]"}) {
+    SCOPED_TRACE(attrs);
     EXPECT_THROW(parseModel(std::string("input x : f32[1, 8, 9, 9]\noutput y = "
-                                        "winograd_conv2d(x, out=8, tile=") +
-                            tile + ")\n"),
+                                        "winograd_conv2d(x, out=8, ") +
+                            attrs + ")\n"),
                  Error);
   }
   EXPECT_THROW(parseModel("input x : f32[1, 8, 9]\noutput y = winograd_conv2d(x, out=8, tile=2)\n"),
                Error);
-  for (const char *kernel : {"1", "4", "[2, 5]"}) {
-    SCOPED_TRACE(kernel);
-    EXPECT_THROW(parseModel(std::string("input x : f32[1, 8, 9, 9]\noutput y = "
-                                        "winograd_conv2d(x, out=8, tile=2, kernel=") +
-                            kernel + ")\n"),
-                 Error);
-  }
 }
 
 } // namespace
