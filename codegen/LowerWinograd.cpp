@@ -1,4 +1,5 @@
-// winograd_conv2d lowered as the Winograd algorithm on the dilated grid
+// winograd_conv2d and winograd_conv1d lowered as the Winograd algorithm on
+// the dilated grid
 // (docs/ops.md): an output axis of dilation d splits into residues r = o % d,
 // each an ordinary stride-1 conv over q = o / d, cut into tiles of m q's
 // (ir/Winograd.h, WinogradAxis). Tile k covers (image, tile row, tile
@@ -14,6 +15,9 @@
 // zeros dropped, selected by mux on the position, which the schedule unrolls
 // so each position keeps only its own sum. Everything is indexed logically,
 // so the stages hold whatever the strides of the input and output buffers.
+// A winograd_conv1d is the conv of one row (ir/Winograd.h, winogradWindow):
+// its y axis is one tile of one element, and only its input and output
+// index without it.
 #include <cmath>
 
 #include "codegen/Lowering.h"
@@ -51,15 +55,12 @@ struct Axis {
   WinogradAxis a;
   int pad = 0;
 
-  // The residue and tile-within-residue of tile index `tile`.
+  // The residue and tile-within-residue of tile index `tile`. Tiles are
+  // numbered residue fastest (ir/Winograd.h), so the outputs
+  // [t * m * d, (t + 1) * m * d) are exactly tiles [t * d, (t + 1) * d).
   std::pair<Expr, Expr> split(const Expr &tile) const {
-    const int hi = static_cast<int>(a.tilesHigh), lo = static_cast<int>(a.tilesLow);
-    if (hi == lo || lo == 0) return {tile / hi, tile % hi};
-    const int highTiles = static_cast<int>(a.residuesHigh) * hi;
-    Expr rest = tile - highTiles;
-    Expr isHigh = tile < highTiles;
-    return {Halide::select(isHigh, tile / hi, static_cast<int>(a.residuesHigh) + rest / lo),
-            Halide::select(isHigh, tile % hi, rest % lo)};
+    const int d = static_cast<int>(a.dilation);
+    return {tile % d, tile / d};
   }
   // Input position of patch element `element` of tile `tile`.
   Expr inputAt(const Expr &tile, int element) const {
@@ -70,14 +71,8 @@ struct Axis {
   // The tile holding output position `pos`, and pos's element in it.
   std::pair<Expr, Expr> tileOf(const Expr &pos) const {
     const int m = static_cast<int>(a.m), d = static_cast<int>(a.dilation);
-    const int hi = static_cast<int>(a.tilesHigh), lo = static_cast<int>(a.tilesLow);
-    Expr r = pos % d, q = pos / d;
-    Expr t = q / m;
-    Expr tile = hi == lo ? r * hi + t
-                         : Halide::select(r < static_cast<int>(a.residuesHigh), r * hi + t,
-                                          static_cast<int>(a.residuesHigh) * hi +
-                                              (r - static_cast<int>(a.residuesHigh)) * lo + t);
-    return {tile, q % m};
+    Expr q = pos / d;
+    return {q / m * d + pos % d, q % m};
   }
 };
 
@@ -85,10 +80,10 @@ struct Axis {
 
 LoweredNode lowerWinograd(const Node &node, const NodeOperands &ops) {
   const LoweredValue &x = ops.inputs[0];
-  const WindowGeometry g = windowGeometry(node, x.type.shape);
-  const std::vector<int64_t> tile = node.attrs.getInts("tile");
-  const WinogradTransform &ty = winogradTransform(tile[0], g.kernel[0]),
-                          &tx = winogradTransform(tile.back(), g.kernel[1]);
+  const WinogradWindow w = winogradWindow(node, x.type.shape);
+  const WindowGeometry &g = w.g;
+  const WinogradTransform &ty = *w.y, &tx = *w.x;
+  const bool rows = node.op == OpKind::WinogradConv1d;
   const Axis ay{winogradAxis(g.out[0], g.dilation[0], ty.m), static_cast<int>(g.padBegin[0])};
   const Axis ax{winogradAxis(g.out[1], g.dilation[1], tx.m), static_cast<int>(g.padBegin[1])};
   const TensorType accType = accumulatorType(node);
@@ -100,6 +95,9 @@ LoweredNode lowerWinograd(const Node &node, const NodeOperands &ops) {
   s.outChannels = static_cast<int>(accType.shape[1]);
   s.tiles = static_cast<int>(x.dim(0)) * tilesY * tilesX;
   s.positions = ty.alpha * tx.alpha;
+  s.oneRow = rows;
+  s.tileX = tx.m;
+  s.dilationX = static_cast<int>(g.dilation[1]);
 
   Var c("c"), k("k"), o("o"), j("j"), xi("xi"), nu("nu"), iy("iy"), ix("ix");
   const LoweredValue padded = withConstantExterior(x, 0.0f);
@@ -108,8 +106,9 @@ LoweredNode lowerWinograd(const Node &node, const NodeOperands &ops) {
   std::vector<Expr> rowSums;
   for (int p = 0; p < ty.alpha; ++p)
     rowSums.push_back(combination(row(ty.bt, ty.alpha, p), [&](int i) {
-      return padded.at({n, c, ay.inputAt(tileRow, i),
-                        ax.inputAt(tileCol, 0) + j * static_cast<int>(ax.a.dilation)});
+      Expr column = ax.inputAt(tileCol, 0) + j * static_cast<int>(ax.a.dilation);
+      if (rows) return padded.at({n, c, column});
+      return padded.at({n, c, ay.inputAt(tileRow, i), column});
     }));
   s.rows(c, k, j, xi) = Halide::mux(xi, rowSums);
 
@@ -125,8 +124,9 @@ LoweredNode lowerWinograd(const Node &node, const NodeOperands &ops) {
   s.product = Func(name + "_wino_product");
   s.product(o, k, nu, xi) = 0.0f;
   // U is stored in blocks of output channels (ir/Winograd.h).
-  s.product(o, k, nu, xi) +=
-      u.at({xi, nu, o / kWinogradOutBlock, r, o % kWinogradOutBlock}) * s.input(r, k, nu, xi);
+  std::vector<Expr> uAt = {xi, nu, o / kWinogradOutBlock, r, o % kWinogradOutBlock};
+  if (rows) uAt.erase(uAt.begin());
+  s.product(o, k, nu, xi) += u.at(uAt) * s.input(r, k, nu, xi);
   s.block = Func(name + "_wino_block");
   s.block(o, k, nu, xi) = s.product(o, k, nu, xi);
 
@@ -144,12 +144,13 @@ LoweredNode lowerWinograd(const Node &node, const NodeOperands &ops) {
         combination(row(tx.at, tx.alpha, p), [&](int l) { return s.columns(o, k, l, iy); }));
   s.output(o, k, ix, iy) = Halide::mux(ix, outputSums);
 
-  std::vector<Expr> out = logicalArgs(4); // n, c, y, x
-  auto [rowTile, rowElement] = ay.tileOf(out[2]);
-  auto [colTile, colElement] = ax.tileOf(out[3]);
+  const int rank = rows ? 3 : 4;
+  std::vector<Expr> out = logicalArgs(rank); // n, c, (y,) x
+  auto [rowTile, rowElement] = rows ? std::pair<Expr, Expr>{0, 0} : ay.tileOf(out[2]);
+  auto [colTile, colElement] = ax.tileOf(out.back());
   Expr bias = ops.hasParam("bias") ? ops.param("bias").at({out[1]}) : Expr(0.0f);
   Func acc(name);
-  defineLogical(acc, 4,
+  defineLogical(acc, rank,
                 bias + s.output(out[1], (out[0] * tilesY + rowTile) * tilesX + colTile, colElement,
                                 rowElement));
   LoweredNode lowered;

@@ -123,7 +123,7 @@ LoweredNode lowerNode(const Node &node, const NodeOperands &ops) {
     lowered.func = lowerGlobalPool(node, ops, &lowered.shared);
     return lowered;
   }
-  if (node.op == OpKind::WinogradConv2d) return lowerWinograd(node, ops);
+  if (isWinogradConv(node.op)) return lowerWinograd(node, ops);
   if (hasEpilogue(node.op)) {
     // The accumulator has the type before a gated epilogue halves it.
     Node accumulatorNode = node;

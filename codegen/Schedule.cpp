@@ -66,11 +66,6 @@ constexpr int kFewPixelTiles = 32;
 // more were as fast or slower split by tiles.
 constexpr int kFewRows = 32;
 
-// Work along a sequence (a 1-D conv's input copy, an output or reduction
-// with no rows) is split among the threads in runs of this many samples
-// (64 KB at 64 channels).
-constexpr int kCopyRunSamples = 256;
-
 // Splits a stored value among the threads: by rows in an image, in runs of
 // samples along a sequence, which has no rows (over images there is usually
 // one: WaveNet's 256-class softmax ran on one thread, and one thread copied

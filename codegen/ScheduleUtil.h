@@ -32,6 +32,11 @@ inline int64_t rowBytes(const TensorType &type) {
   return int64_t{extentOf(type, 0)} * extentOf(type, 2) * dtypeSize(type.dtype);
 }
 
+// Work along a sequence (a 1-D conv's input copy, an output or reduction
+// with no rows) is split among the threads in runs of this many samples
+// (64 KB at 64 channels).
+constexpr int kCopyRunSamples = 256;
+
 // Halide's thread pool hands out a parallel loop's iterations one at a time,
 // each claimed under a lock the threads share, which costs about as much as
 // a few kilobytes of copying. A loop whose iterations move less than this

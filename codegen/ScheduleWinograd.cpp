@@ -1,4 +1,5 @@
-// Schedules of winograd_conv2d (LowerWinograd.cpp for the stages).
+// Schedules of winograd_conv2d and winograd_conv1d (LowerWinograd.cpp for
+// the stages, which are the same for both).
 //
 // CPU: the work is the products over input channels, one GEMM per transform
 // position, so they get a GEMM schedule: a register tile of one block of 32
@@ -80,20 +81,35 @@ void scheduleCpu(const TensorType &type, const LoweredNode &value, Func out,
       int64_t{s.positions} * s.channels * s.outChannels * int64_t{sizeof(float)} >
           kStreamedKernelBytes;
 
+  // A sequence's output tiles are made per run of outputs, in the loop that
+  // stores the run, rather than all stored first and then read back in
+  // outputs' order: the tiles of a run of outputs are a run of tiles
+  // (ir/Winograd.h), m * d outputs for d tiles, so a run of
+  // ceil(runTiles / d) times m * d outputs computes about runTiles tiles,
+  // whose products and output tiles stay in the L2.
+  const bool perRun = s.oneRow && !channelBlocks && !xInnermost(out);
+  const int runTiles = 8 * block;
+  const int runOutputs = (runTiles + s.dilationX - 1) / s.dilationX * s.tileX * s.dilationX;
+  Var run("run");
+
   // The output transform, vectorized over the channels there are.
   const int outLanes = fit(vec, s.outChannels);
   Func output = s.output;
   // The loop the products are computed at: a block of tiles, or a block of
   // output channels.
   Var at("at"), oc("oc");
-  output.compute_root();
+  if (perRun)
+    output.compute_at(out, run);
+  else
+    output.compute_root();
   if (channelBlocks)
     output.split(o, at, oc, kWinogradOutBlock)
         .split(oc, oo, oi, outLanes)
         .reorder(oi, ix, iy, oo, k, at);
   else
     output.split(k, at, ki, block).split(o, oo, oi, outLanes).reorder(oi, ix, iy, oo, ki, at);
-  output.vectorize(oi).unroll(ix).unroll(iy).parallel(at);
+  output.vectorize(oi).unroll(ix).unroll(iy);
+  if (!perRun) output.parallel(at);
   // Stored by (row in the tile, tile, column in the tile), so a row of
   // output pixels of a dense conv reads its tiles' rows as one run; stored
   // in Halide's order, (row, column, tile), each pixel of the row was a
@@ -153,22 +169,33 @@ void scheduleCpu(const TensorType &type, const LoweredNode &value, Func out,
   rows.compute_at(input, co).reorder(c, j, xi, k).vectorize(c, channelLanes).unroll(j).unroll(xi);
 
   // The output reads its pixels from the stored tiles.
-  std::vector<Var> v = halideVars(4);
+  const int rank = type.rank();
+  std::vector<Var> v = halideVars(rank);
+  const Var channel = v[rank - 2];
   if (xInnermost(out) && blockTransposable(type, t)) {
     // The tiles hold channels innermost; a planar output turns them in blocks.
     scheduleBlockTranspose(out, value.func, type, false, t);
   } else if (xInnermost(out)) {
-    out.vectorize(v[0], fit(vec, static_cast<int>(type.shape[3]))).parallel(v[2]);
-  } else {
+    out.vectorize(v[0], fit(vec, static_cast<int>(type.shape.back()))).parallel(channel);
+  } else if (rank == 4) {
     // All of a pixel's channel vectors before the next pixel: with the
     // channel blocks outermost, each block swept the whole image, and its
     // stores filled half a cache line (LinkNet's last 3x3 conv, 32 channels
     // at 256x256: 0.87 -> 0.64 ms).
     Var cb("cb"), cv("cv");
-    out.split(v[2], cb, cv, fit(vec, static_cast<int>(type.shape[1])))
+    out.split(channel, cb, cv, fit(vec, static_cast<int>(type.shape[1])))
         .reorder(cv, cb, v[0], v[1])
         .vectorize(cv)
         .parallel(v[1]);
+  } else {
+    // A sequence's samples in runs, each run's channel vectors together.
+    Var cb("cb"), cv("cv");
+    out.split(channel, cb, cv, fit(vec, static_cast<int>(type.shape[1])))
+        .split(v[0], run, v[0],
+               fit(perRun ? runOutputs : kCopyRunSamples, static_cast<int>(type.shape[2])))
+        .reorder(cv, cb, v[0], run)
+        .vectorize(cv)
+        .parallel(run);
   }
   for (Func f : value.shared)
     f.compute_root();
@@ -206,9 +233,10 @@ void scheduleGpu(const TensorType &type, const LoweredNode &value, Func out) {
   Func columns = s.columns;
   columns.compute_at(output, tx).unroll(nu).unroll(iy);
 
-  std::vector<Var> v = halideVars(4);
-  out.gpu_tile(v[0], v[1], bx, by, tx, ty, fit(wide, static_cast<int>(type.shape[3])),
-               fit(high, static_cast<int>(type.shape[2])));
+  const int rank = type.rank();
+  std::vector<Var> v = halideVars(rank);
+  out.gpu_tile(v[0], v[1], bx, by, tx, ty, fit(wide, static_cast<int>(type.shape.back())),
+               fit(high, static_cast<int>(type.shape[rank - 2])));
   for (Func f : value.shared)
     f.compute_root();
 }

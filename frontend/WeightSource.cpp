@@ -66,8 +66,9 @@ uint64_t tensorSeed(uint64_t seed, const std::string &name) {
 double fanIn(const Node &node, const Shape &weightShape) {
   if (weightShape.empty() || weightShape[0] == 0) return 1.0;
   // A transformed Winograd kernel [alpha_y, alpha_x, out blocks, C, block]
-  // stands for a 3x3 kernel over C channels.
+  // ([alpha_x, ...] in 1-D) stands for a 3x3 (3-tap) kernel over C channels.
   if (node.op == OpKind::WinogradConv2d) return std::max(1.0, 9.0 * double(weightShape.at(3)));
+  if (node.op == OpKind::WinogradConv1d) return std::max(1.0, 3.0 * double(weightShape.at(2)));
   double perOutput = static_cast<double>(numElements(weightShape) / weightShape[0]);
   if (!isConvTranspose(node.op)) return std::max(1.0, perOutput);
   // Transposed weights are [C, out/groups, k...]: an output gathers C/groups

@@ -131,7 +131,7 @@ SliceRange sliceRange(const Node &node, const Shape &input) {
 
 WindowGeometry windowGeometry(const Node &node, const Shape &input) {
   const OpInfo &info = opInfo(node.op);
-  const bool winograd = node.op == OpKind::WinogradConv2d;
+  const bool winograd = isWinogradConv(node.op);
   if (!isConv(node.op) && !isConvTranspose(node.op) && !isPool(node.op) && !winograd)
     throw Error(info.name + " has no window");
   WindowGeometry g;
@@ -141,9 +141,9 @@ WindowGeometry windowGeometry(const Node &node, const Shape &input) {
                 shapeStr(input));
   g.in.assign(input.begin() + 2, input.end());
   g.out.assign(static_cast<size_t>(g.rank), 0);
-  // winograd_conv2d is a stride-1 conv whose stride is implied.
+  // A winograd conv is a stride-1 conv whose stride is implied.
   g.kernel = checkedPerDim(node.attrs, "kernel", g.rank, 1);
-  g.stride = winograd                   ? std::vector<int64_t>(2, 1)
+  g.stride = winograd                   ? std::vector<int64_t>(static_cast<size_t>(g.rank), 1)
              : node.attrs.has("stride") ? checkedPerDim(node.attrs, "stride", g.rank, 1)
                                         : g.kernel;
   g.dilation = node.attrs.has("dilation") ? checkedPerDim(node.attrs, "dilation", g.rank, 1)

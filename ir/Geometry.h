@@ -22,8 +22,8 @@ struct WindowGeometry {
   int64_t span(int d) const { return dilation[d] * (kernel[d] - 1) + 1; }
 };
 
-// Resolves the window of a conv, conv_transpose, pool or winograd_conv2d
-// (kernel 3, stride 1) node whose first input has shape `input`. Throws
+// Resolves the window of a conv, conv_transpose, pool or winograd conv
+// (stride 1) node whose first input has shape `input`. Throws
 // atrous::Error on impossible attributes (zero stride or dilation, a kernel
 // larger than the padded input, ...).
 WindowGeometry windowGeometry(const Node &node, const Shape &input);

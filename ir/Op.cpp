@@ -44,15 +44,17 @@ std::vector<AttrSpec> convAttrs() {
   return a;
 }
 
-// A 3x3 or 2x2, stride-1, ungrouped conv2d computed by Winograd's
-// F(tile, kernel): its stride and groups are implied, its weight is
-// transformed.
-std::vector<AttrSpec> winogradAttrs() {
+// A stride-1, ungrouped conv computed by Winograd's F(tile, kernel): its
+// stride and groups are implied, its weight is transformed. A 1-D one may
+// be causal.
+std::vector<AttrSpec> winogradAttrs(int spatialRank) {
+  std::vector<std::string> pads = {"same", "valid"};
+  if (spatialRank == 1) pads.push_back("causal");
   std::vector<AttrSpec> a = {req("out", AttrType::Int),
                              req("tile", AttrType::Ints),
                              def("kernel", AttrType::Ints, Ints{3}),
                              def("dilation", AttrType::Ints, Ints{1}),
-                             choice("pad", AttrType::Pad, Ints{0}, {"same", "valid"}),
+                             choice("pad", AttrType::Pad, Ints{0}, pads),
                              def("bias", AttrType::Bool, true)};
   addEpilogueAttrs(a);
   return a;
@@ -165,7 +167,8 @@ std::vector<OpInfo> buildTable() {
        {opt("size", AttrType::Ints), opt("scale", AttrType::Floats),
         choice("mode", AttrType::Enum, std::string("nearest"), {"nearest", "bilinear"}),
         def("align_corners", AttrType::Bool, false), def("keepdims", AttrType::Bool, true)}},
-      {OpKind::WinogradConv2d, "winograd_conv2d", 1, 1, {"residual"}, winogradAttrs(), 2},
+      {OpKind::WinogradConv2d, "winograd_conv2d", 1, 1, {"residual"}, winogradAttrs(2), 2},
+      {OpKind::WinogradConv1d, "winograd_conv1d", 1, 1, {"residual"}, winogradAttrs(1), 1},
       {OpKind::Copy, "copy", 1, 1, {}, {}},
   };
   for (size_t i = 0; i < t.size(); ++i)
@@ -225,8 +228,11 @@ bool isPool(OpKind k) {
   return k == OpKind::MaxPool1d || k == OpKind::MaxPool2d || k == OpKind::AvgPool1d ||
          k == OpKind::AvgPool2d;
 }
+bool isWinogradConv(OpKind k) {
+  return k == OpKind::WinogradConv2d || k == OpKind::WinogradConv1d;
+}
 bool hasEpilogue(OpKind k) {
-  return isConv(k) || isConvTranspose(k) || k == OpKind::Linear || k == OpKind::WinogradConv2d;
+  return isConv(k) || isConvTranspose(k) || k == OpKind::Linear || isWinogradConv(k);
 }
 
 bool isElementwise(OpKind k) {

@@ -45,6 +45,7 @@ enum class OpKind {
   Interleave,
   ResizeArgMax,
   WinogradConv2d,
+  WinogradConv1d,
   Copy,
 };
 
@@ -94,6 +95,7 @@ const std::vector<OpInfo> &allOps();
 bool isConv(OpKind k);          // conv1d, conv2d
 bool isConvTranspose(OpKind k); // conv_transpose1d, conv_transpose2d
 bool isPool(OpKind k);          // max/avg pool 1d/2d (not global)
+bool isWinogradConv(OpKind k);  // winograd_conv2d, winograd_conv1d
 bool isUnaryElementwise(OpKind k);
 // Unary elementwise ops and the broadcasting add / mul.
 bool isElementwise(OpKind k);

@@ -124,18 +124,23 @@ TensorType inferWindowed(const Node &node, const TensorType &x) {
 }
 
 TensorType inferWinograd(const Node &node, const TensorType &x) {
-  expectRank("winograd_conv2d", x, 4);
-  for (int64_t m : perDim(node.attrs.getInts("tile"), 2, "tile"))
+  const OpInfo &info = opInfo(node.op);
+  const int rank = info.spatialRank;
+  expectRank(info.name, x, rank + 2);
+  for (int64_t m : perDim(node.attrs.getInts("tile"), rank, "tile"))
     if (!isWinogradTile(m))
-      throw Error("winograd_conv2d tile must be " + std::to_string(kMinWinogradTile) + " to " +
+      throw Error(info.name + " tile must be " + std::to_string(kMinWinogradTile) + " to " +
                   std::to_string(kMaxWinogradTile) + ", got " + std::to_string(m));
-  const std::vector<int64_t> kernel = perDim(node.attrs.getInts("kernel"), 2, "kernel");
+  const std::vector<int64_t> kernel = perDim(node.attrs.getInts("kernel"), rank, "kernel");
   for (int64_t r : kernel)
     if (!isWinogradKernel(r))
-      throw Error("winograd_conv2d kernel must be 1, 2 or 3, got " + std::to_string(r));
-  if (kernel[0] == 1 && kernel[1] == 1) throw Error("winograd_conv2d kernel must not be 1x1");
+      throw Error(info.name + " kernel must be 1, 2 or 3, got " + std::to_string(r));
+  if (std::all_of(kernel.begin(), kernel.end(), [](int64_t r) { return r == 1; }))
+    throw Error(info.name + " kernel must not be " + (rank == 1 ? "1" : "1x1"));
   WindowGeometry g = windowGeometry(node, x.shape);
-  return {x.dtype, {x.shape[0], positiveInt(node.attrs, "out"), g.out[0], g.out[1]}};
+  Shape out = {x.shape[0], positiveInt(node.attrs, "out")};
+  out.insert(out.end(), g.out.begin(), g.out.end());
+  return {x.dtype, out};
 }
 
 TensorType inferBroadcast(const std::string &op, const TensorType &a, const TensorType &b) {
@@ -453,6 +458,7 @@ TensorType inferType(const Node &node, const std::vector<TensorType> &in) {
   case OpKind::Interleave:
     return inferInterleave(node, in);
   case OpKind::WinogradConv2d:
+  case OpKind::WinogradConv1d:
     return withEpilogue(node, inferWinograd(node, x), in);
   case OpKind::ResizeArgMax: {
     TensorType resized = inferResize(node, in);

@@ -22,15 +22,19 @@ std::vector<ParamSpec> paramSpecs(const Graph &graph, const Node &node) {
       w.push_back(k.size() == 1 ? k[0] : k[d]);
     add("weight", w);
     if (node.attrs.getBool("bias")) add("bias", {out});
-  } else if (node.op == OpKind::WinogradConv2d) {
+  } else if (isWinogradConv(node.op)) {
     // The transformed kernel U, laid out for the batched product over input
-    // channels: [alpha_y, alpha_x, out blocks, C, 32] (docs/ops.md).
+    // channels: [alpha_y, alpha_x, out blocks, C, 32], without alpha_y in 1-D
+    // (docs/ops.md).
     int64_t out = node.attrs.getInt("out");
     std::vector<int64_t> tile = node.attrs.getInts("tile"), kernel = node.attrs.getInts("kernel");
-    int64_t ty = tile[0], tx = tile.size() == 1 ? tile[0] : tile[1];
-    int64_t ky = kernel[0], kx = kernel.size() == 1 ? kernel[0] : kernel[1];
-    add("weight", {ty + ky - 1, tx + kx - 1, (out + kWinogradOutBlock - 1) / kWinogradOutBlock,
-                   channels, kWinogradOutBlock});
+    Shape u;
+    if (node.op == OpKind::WinogradConv2d) u.push_back(tile[0] + kernel[0] - 1);
+    u.push_back(tile.back() + kernel.back() - 1);
+    for (int64_t e :
+         {(out + kWinogradOutBlock - 1) / kWinogradOutBlock, channels, int64_t{kWinogradOutBlock}})
+      u.push_back(e);
+    add("weight", u);
     if (node.attrs.getBool("bias")) add("bias", {out});
   } else if (node.op == OpKind::BatchNorm) {
     add("weight", {channels});

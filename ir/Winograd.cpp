@@ -107,6 +107,10 @@ const WinogradTransform &winogradTransform(int64_t m, int64_t r) {
         v.push_back(build(k, taps));
     return v;
   }();
+  if (m == 1 && r == 1) {
+    static const WinogradTransform identity = build(1, 1);
+    return identity;
+  }
   if (!isWinogradTile(m))
     throw Error("winograd tile must be " + std::to_string(kMinWinogradTile) + " to " +
                 std::to_string(kMaxWinogradTile) + ", got " + std::to_string(m));
@@ -125,6 +129,28 @@ WinogradAxis winogradAxis(int64_t extent, int64_t dilation, int64_t m) {
   a.tilesHigh = (most + m - 1) / m;
   a.tilesLow = (most - 1 + m - 1) / m;
   return a;
+}
+
+WindowGeometry asRows(const WindowGeometry &g) {
+  if (g.rank != 1) return g;
+  WindowGeometry rows = g;
+  rows.rank = 2;
+  auto prepend = [](std::vector<int64_t> &v, int64_t value) { v.insert(v.begin(), value); };
+  for (std::vector<int64_t> *v : {&rows.kernel, &rows.stride, &rows.dilation, &rows.in, &rows.out})
+    prepend(*v, 1);
+  for (std::vector<int64_t> *v : {&rows.padBegin, &rows.padEnd, &rows.outputPadding})
+    prepend(*v, 0);
+  return rows;
+}
+
+WinogradWindow winogradWindow(const Node &node, const Shape &input) {
+  if (!isWinogradConv(node.op)) throw Error(opName(node.op) + " is not a winograd conv");
+  WinogradWindow w;
+  w.g = asRows(windowGeometry(node, input));
+  const std::vector<int64_t> tile = node.attrs.getInts("tile");
+  w.y = &winogradTransform(node.op == OpKind::WinogradConv1d ? 1 : tile[0], w.g.kernel[0]);
+  w.x = &winogradTransform(tile.back(), w.g.kernel[1]);
+  return w;
 }
 
 std::vector<double> transformKernel(const WinogradTransform &y, const WinogradTransform &x,

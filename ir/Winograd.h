@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "ir/Geometry.h"
 #include "ir/Layout.h"
 
 namespace atrous {
@@ -59,14 +60,17 @@ inline bool isWinogradKernel(int64_t r) {
 }
 
 // F(m, r) for m in [kMinWinogradTile, kMaxWinogradTile] and r a Winograd
-// kernel extent; throws atrous::Error for any other m or r.
+// kernel extent, and F(1, 1), the identity (the y axis of a 1-D conv, see
+// winogradWindow); throws atrous::Error for any other m or r.
 const WinogradTransform &winogradTransform(int64_t m, int64_t r = 3);
 
 // How one output axis of extent `extent` splits into tiles on the dilated
 // grid of `dilation`: output o = q * dilation + r belongs to residue r, whose
 // q's are cut into tiles of m. Residues r < residuesHigh hold one q more
 // than the others, so they may need one tile more. Tiles are numbered
-// residue by residue, tile index within the residue fastest.
+// residue fastest: tile t of residue r is t * dilation + r, so the tiles
+// that hold a run of outputs are a run too (residues from residuesHigh on
+// lack at most the last tile, so the numbers leave no gap).
 struct WinogradAxis {
   int64_t m = 0, dilation = 1;
   int64_t residuesHigh = 0;            // residues with ceil(extent / dilation) q's
@@ -74,6 +78,21 @@ struct WinogradAxis {
   int64_t tiles() const { return residuesHigh * tilesHigh + (dilation - residuesHigh) * tilesLow; }
 };
 WinogradAxis winogradAxis(int64_t extent, int64_t dilation, int64_t m);
+
+// A winograd_conv2d's or winograd_conv1d's window as a 2-D one, with each
+// axis' transform. A winograd_conv1d is the conv of a single row: its y axis
+// (extent 1, one tap, no padding) takes F(1, 1), so the 2-D formulation
+// serves both ops unchanged (weights, reference, code generation), and its
+// transformed kernel [alpha_x, out blocks, C, 32] is the 2-D one of
+// alpha_y 1.
+struct WinogradWindow {
+  WindowGeometry g; // rank 2
+  const WinogradTransform *y = nullptr, *x = nullptr;
+};
+WinogradWindow winogradWindow(const Node &node, const Shape &input);
+// A window as a 2-D one: a rank-1 window gains a y axis of extent 1 and one
+// tap; a rank-2 window is returned as it is.
+WindowGeometry asRows(const WindowGeometry &g);
 
 // U = Gy g Gx^T of one r_y x r_x kernel g (row-major, [ky][kx]) in double:
 // alpha_y x alpha_x, row-major.

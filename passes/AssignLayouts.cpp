@@ -45,7 +45,7 @@ bool keepsChannels(OpKind op) {
 Layout chooseLayout(const Graph &graph, const Node &node, bool isOutput) {
   if (isOutput || !supportsChannelsLast(node.type)) return Layout::Planar;
   if (node.op == OpKind::Copy) return Layout::ChannelsLast;
-  if (isConv(node.op) || isConvTranspose(node.op) || node.op == OpKind::WinogradConv2d)
+  if (isConv(node.op) || isConvTranspose(node.op) || isWinogradConv(node.op))
     return fillsChannelVectors(node) ? Layout::ChannelsLast : Layout::Planar;
   if (keepsChannels(node.op)) {
     const Node &first = graph.node(node.inputs[0]);
@@ -80,7 +80,7 @@ private:
   // A conv that reads every input channel of its group for each output
   // channel vector it tiles (so not a depthwise one).
   static bool readsAcrossChannels(const Node &node) {
-    if (node.op == OpKind::WinogradConv2d) return fillsChannelVectors(node);
+    if (isWinogradConv(node.op)) return fillsChannelVectors(node);
     return isConv(node.op) && fillsChannelVectors(node) &&
            node.attrs.getInt("groups") < node.type.shape[1];
   }
@@ -93,7 +93,7 @@ private:
   // profiler: the transform's first pass went from 1.9-2.1 to 0.7-0.9 ms,
   // the whole run from 13.7-14.5 to 12.2-12.4 ms with the copy; the copy
   // itself is a block transpose of about 0.2 ms (ScheduleTranspose.cpp).
-  static int planarReadCost(const Node &node) { return node.op == OpKind::WinogradConv2d ? 2 : 1; }
+  static int planarReadCost(const Node &node) { return isWinogradConv(node.op) ? 2 : 1; }
 
   // A model output that concatenates channels_last parts (the regions of a
   // split-padding-taps conv) is assembled channels_last, where place-concats

@@ -105,6 +105,7 @@ int64_t nodeFlops(const Graph &graph, ValueId id) {
   case OpKind::ConvTranspose2d:
   case OpKind::Linear:
   case OpKind::WinogradConv2d:
+  case OpKind::WinogradConv1d:
     return accumulatorFlops(graph, node) + epilogueFlops(node);
   case OpKind::Input:
   case OpKind::Interleave:
@@ -181,7 +182,8 @@ int64_t accumulatorFlops(const Graph &graph, const Node &node) {
   switch (node.op) {
   case OpKind::Conv1d:
   case OpKind::Conv2d:
-  case OpKind::WinogradConv2d: {
+  case OpKind::WinogradConv2d:
+  case OpKind::WinogradConv1d: {
     // Winograd counts as the conv it computes, so that FLOP/s figures of
     // the two algorithms compare.
     const Shape &in = inShape(0);

@@ -173,6 +173,7 @@ ReceptiveField fieldOf(const Graph &graph, ValueId id, const std::vector<Recepti
   case OpKind::Conv1d:
   case OpKind::Conv2d:
   case OpKind::WinogradConv2d:
+  case OpKind::WinogradConv1d:
     return withResidual(graph, node, slidingWindow(node, inShape(0), input(0)), fs);
   case OpKind::MaxPool1d:
   case OpKind::MaxPool2d:

@@ -1,6 +1,7 @@
 // winograd: rewrites conv2d nodes with 1 to 3 taps per axis (not 1x1),
-// stride 1 and groups 1 into winograd_conv2d (docs/ops.md) when that is
-// estimated to be faster. Besides the 3x3 convs these are the phases of
+// stride 1 and groups 1 into winograd_conv2d, and conv1d nodes of 2 or 3
+// taps into winograd_conv1d (docs/ops.md), when that is estimated to be
+// faster. Besides the 3x3 convs these are the phases of
 // transposed convs (lower-conv-transpose): FCN's 4 phases of 256 -> 64
 // channels at 128x128 went from 8.6 GFLOP of direct products to 3.6 in
 // F(3x4, 2x2), and the model from 50.5 to 42.0 ms (paired runs, faster in 6
@@ -26,7 +27,10 @@
 //   memory    = 4 bytes * T * 2 (C alpha_y alpha_x + out m_y m_x) * flopsPerByte
 //   weights   = 4 bytes * alpha_y alpha_x C out * flopsPerByte
 // (separable transforms, every coefficient counted as a multiply-add; the
-// transformed input and output tiles written once and read once; the
+// transformed input and output tiles written once and read once, except
+// in 1-D, where the output tiles are made per run of outputs and stay in
+// the cache with the input tiles of their blocks (ScheduleWinograd.cpp), so
+// memory is 0; the
 // kernel read once, which the direct conv pays too, for r_y r_x taps). So per
 // output pixel the product costs C * out * alpha_y alpha_x / (m_y m_x) against
 // the direct r_y r_x C * out, and the transforms and tile traffic grow with C + out
@@ -73,7 +77,7 @@ double weightTraffic(double taps, double channels, double outChannels,
 }
 
 double winogradCost(const WindowGeometry &g, int64_t my, int64_t mx, double channels,
-                    double outChannels, const WinogradCostModel &model) {
+                    double outChannels, bool tilesStayInCache, const WinogradCostModel &model) {
   const double ay = double(my + g.kernel[0] - 1), ax = double(mx + g.kernel[1] - 1);
   const double tiles = double(winogradAxis(g.out[0], g.dilation[0], my).tiles()) *
                        double(winogradAxis(g.out[1], g.dilation[1], mx).tiles());
@@ -82,12 +86,14 @@ double winogradCost(const WindowGeometry &g, int64_t my, int64_t mx, double chan
       tiles * (channels * ay * ax * (ay + ax) + outChannels * ax * double(my) * (ay + double(mx))) /
       model.transformEfficiency;
   const double memory =
-      4.0 * tiles * 2.0 * (channels * ay * ax + outChannels * double(my * mx)) * model.flopsPerByte;
+      tilesStayInCache ? 0.0
+                       : 4.0 * tiles * 2.0 * (channels * ay * ax + outChannels * double(my * mx)) *
+                             model.flopsPerByte;
   return gemm + transform + memory + weightTraffic(ay * ax, channels, outChannels, model);
 }
 
 bool isCandidate(const Node &node) {
-  if (node.op != OpKind::Conv2d || node.attrs.getInt("groups") != 1) return false;
+  if (!isConv(node.op) || node.attrs.getInt("groups") != 1) return false;
   std::vector<int64_t> kernel = node.attrs.getInts("kernel");
   std::vector<int64_t> stride = node.attrs.getInts("stride");
   auto all = [](const std::vector<int64_t> &v, int64_t x) {
@@ -98,8 +104,8 @@ bool isCandidate(const Node &node) {
     const std::vector<int64_t> pads = node.attrs.getInts("pad");
     if (std::any_of(pads.begin(), pads.end(), [](int64_t p) { return p < 0; })) return false;
   }
-  const std::vector<int64_t> k = perDim(kernel, 2, "kernel");
-  return isWinogradKernel(k[0]) && isWinogradKernel(k[1]) && !all(k, 1) && all(stride, 1);
+  const std::vector<int64_t> k = perDim(kernel, opInfo(node.op).spatialRank, "kernel");
+  return std::all_of(k.begin(), k.end(), isWinogradKernel) && !all(k, 1) && all(stride, 1);
 }
 
 class WinogradPass : public Pass {
@@ -119,7 +125,13 @@ public:
     for (size_t i = 0; i < graph.nodes.size(); ++i) {
       const auto id = static_cast<ValueId>(i);
       const Node &node = graph.nodes[i];
-      if (!isCandidate(node)) {
+      // A gated conv1d stays direct: its channels_last schedule gates pairs
+      // of channel blocks in registers, while a gated Winograd conv is
+      // planar (ir/Layout.h, fillsChannelVectors), which WaveNet's
+      // 16000-sample gates would pay for.
+      const bool gatedSequence =
+          node.op == OpKind::Conv1d && activationOf(node) == Activation::Gated;
+      if (!isCandidate(node) || gatedSequence) {
         rw.copy(id);
         continue;
       }
@@ -153,8 +165,11 @@ private:
 
 } // namespace
 
-WinogradChoice chooseWinograd(const WindowGeometry &g, int64_t batch, int64_t inChannels,
+WinogradChoice chooseWinograd(const WindowGeometry &geometry, int64_t batch, int64_t inChannels,
                               int64_t outChannels, const WinogradCostModel &model) {
+  // A 1-D conv is the 2-D conv of one row, whose y axis has tiles of 1.
+  const WindowGeometry g = asRows(geometry);
+  const int64_t minTileY = geometry.rank == 1 ? 1 : kMinWinogradTile;
   WinogradChoice best;
   const double c = double(inChannels), o = double(outChannels), n = double(batch);
   best.directCost =
@@ -162,16 +177,17 @@ WinogradChoice chooseWinograd(const WindowGeometry &g, int64_t batch, int64_t in
            weightTraffic(double(g.kernel[0] * g.kernel[1]), c, o, model));
   const int64_t maxTile = std::min<int64_t>(model.maxTile, kMaxWinogradTile);
   if (maxTile < kMinWinogradTile) return best;
+  const int64_t maxTileY = geometry.rank == 1 ? 1 : maxTile;
   double cheapest = -1;
-  for (int64_t my = kMinWinogradTile; my <= maxTile; ++my)
+  for (int64_t my = minTileY; my <= maxTileY; ++my)
     for (int64_t mx = kMinWinogradTile; mx <= maxTile; ++mx) {
-      double cost = n * winogradCost(g, my, mx, c, o, model);
+      double cost = n * winogradCost(g, my, mx, c, o, geometry.rank == 1, model);
       if (cheapest < 0 || cost < cheapest) cheapest = cost;
     }
   // The smallest tiles (by m_y + m_x, then cost) among the near-cheapest.
-  for (int64_t my = kMinWinogradTile; my <= maxTile; ++my)
+  for (int64_t my = minTileY; my <= maxTileY; ++my)
     for (int64_t mx = kMinWinogradTile; mx <= maxTile; ++mx) {
-      double cost = n * winogradCost(g, my, mx, c, o, model);
+      double cost = n * winogradCost(g, my, mx, c, o, geometry.rank == 1, model);
       if (cost > cheapest * (1.0 + model.accuracyTieBreak)) continue;
       bool better = best.tileY == 0 || my + mx < best.tileY + best.tileX ||
                     (my + mx == best.tileY + best.tileX && cost < best.winogradCost);
@@ -187,17 +203,21 @@ WinogradChoice chooseWinograd(const WindowGeometry &g, int64_t batch, int64_t in
 Node winogradNodeFor(const Node &conv, int64_t tileY, int64_t tileX) {
   if (!isCandidate(conv))
     throw Error("winograd: node '" + conv.name +
-                "' is not a stride-1 ungrouped conv2d of 1 to 3 taps per axis");
+                "' is not a stride-1 ungrouped conv of 1 to 3 taps per axis");
+  const bool oneD = conv.op == OpKind::Conv1d;
+  if (oneD && tileY != 1)
+    throw Error("winograd: conv1d '" + conv.name + "' takes tiles of 1 along y, not " +
+                std::to_string(tileY));
   Node w;
   w.name = conv.name;
-  w.op = OpKind::WinogradConv2d;
+  w.op = oneD ? OpKind::WinogradConv1d : OpKind::WinogradConv2d;
   w.inputs = conv.inputs;
   w.loc = conv.loc;
   w.attrs.set("out", conv.attrs.getInt("out"));
-  w.attrs.set("tile",
-              tileY == tileX ? std::vector<int64_t>{tileY} : std::vector<int64_t>{tileY, tileX});
-  const std::vector<int64_t> kernel = perDim(conv.attrs.getInts("kernel"), 2, "kernel");
-  w.attrs.set("kernel", kernel[0] == kernel[1] ? std::vector<int64_t>{kernel[0]} : kernel);
+  w.attrs.set("tile", oneD || tileY == tileX ? std::vector<int64_t>{tileX}
+                                             : std::vector<int64_t>{tileY, tileX});
+  const std::vector<int64_t> kernel = perDim(conv.attrs.getInts("kernel"), oneD ? 1 : 2, "kernel");
+  w.attrs.set("kernel", kernel.front() == kernel.back() ? std::vector<int64_t>{kernel[0]} : kernel);
   for (const char *copied : {"dilation", "pad", "bias", "act", "alpha", "layout"})
     w.attrs.set(copied, conv.attrs.get(copied));
   return w;
@@ -205,16 +225,21 @@ Node winogradNodeFor(const Node &conv, int64_t tileY, int64_t tileX) {
 
 Tensor winogradWeight(const Tensor &convWeight, int64_t tileY, int64_t tileX) {
   const Shape &shape = convWeight.shape();
-  if (shape.size() != 4 || !isWinogradKernel(shape[2]) || !isWinogradKernel(shape[3]) ||
-      shape[2] * shape[3] == 1)
-    throw Error("winograd: a conv weight must be [out, C, r_y, r_x] with r of 1 to 3, not 1x1, "
-                "got " +
-                shapeStr(shape));
-  const WinogradTransform &ty = winogradTransform(tileY, shape[2]),
-                          &tx = winogradTransform(tileX, shape[3]);
+  const bool oneD = shape.size() == 3;
+  // A conv1d's kernel is the one row of a 2-D kernel, with tiles of 1 along y.
+  const int64_t ry = oneD ? 1 : shape.size() == 4 ? shape[2] : 0, rx = shape.back();
+  if ((shape.size() != 3 && shape.size() != 4) || !isWinogradKernel(ry) || !isWinogradKernel(rx) ||
+      ry * rx == 1 || (oneD && tileY != 1))
+    throw Error("winograd: a conv weight must be [out, C, r_y, r_x] or [out, C, r] with r of 1 "
+                "to 3, not all 1 (a conv1d with tiles of 1 along y), got " +
+                shapeStr(shape) + " for tiles " + std::to_string(tileY) + "x" +
+                std::to_string(tileX));
+  const WinogradTransform &ty = winogradTransform(tileY, ry), &tx = winogradTransform(tileX, rx);
   const int64_t out = shape[0], channels = shape[1], block = kWinogradOutBlock;
-  const int64_t blocks = (out + block - 1) / block, taps = shape[2] * shape[3];
-  Tensor u(DType::F32, {ty.alpha, tx.alpha, blocks, channels, block});
+  const int64_t blocks = (out + block - 1) / block, taps = ry * rx;
+  Shape uShape = {ty.alpha, tx.alpha, blocks, channels, block};
+  if (oneD) uShape.erase(uShape.begin());
+  Tensor u(DType::F32, uShape);
   std::vector<double> g(static_cast<size_t>(taps));
   for (int64_t o = 0; o < out; ++o)
     for (int64_t c = 0; c < channels; ++c) {

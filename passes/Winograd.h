@@ -1,8 +1,9 @@
 // winograd: a stride-1, ungrouped conv2d of 1 to 3 taps per axis, not 1x1
 // (any dilation, padding and fused epilogue), becomes a winograd_conv2d,
-// whose kernel is transformed at compile time, when the cost model below
-// says Winograd's F(m_y x m_x, r_y x r_x) on the dilated grid beats the
-// direct conv. See Winograd.cpp for the model.
+// and such a conv1d of 2 or 3 taps (not gated) a winograd_conv1d, whose
+// kernel is transformed at compile time, when the cost model below says
+// Winograd's F(m_y x m_x, r_y x r_x) on the dilated grid beats the direct
+// conv. See Winograd.cpp for the model.
 #pragma once
 
 #include <cstdint>
@@ -55,16 +56,19 @@ struct WinogradChoice {
   double directCost = 0, winogradCost = 0; // FLOPs at peak, for the best tile
 };
 
-// The choice for a stride-1 conv of `geometry` over `batch` images.
+// The choice for a stride-1 conv of `geometry` over `batch` images; a 1-D
+// geometry gets tileY 1.
 WinogradChoice chooseWinograd(const WindowGeometry &geometry, int64_t batch, int64_t inChannels,
                               int64_t outChannels, const WinogradCostModel &model);
 
 // The rewrite itself, for a chosen tile pair: the winograd_conv2d node that
-// computes `conv` (a stride-1, groups-1 conv2d of 1 to 3 taps per axis; same name, inputs,
-// dilation, padding, bias and epilogue), and its transformed weight
-// [alpha_y, alpha_x, ceil(out / 32), C, 32] from the conv's [out, C, r_y, r_x]
-// (U[xi][nu][c][o] at [xi, nu, o / 32, c, o % 32], zeros past out), computed in
-// double and rounded once. Throws atrous::Error when `conv` does not qualify.
+// computes `conv` (a stride-1, groups-1 conv2d of 1 to 3 taps per axis; same
+// name, inputs, dilation, padding, bias and epilogue), and its transformed
+// weight [alpha_y, alpha_x, ceil(out / 32), C, 32] from the conv's
+// [out, C, r_y, r_x] (U[xi][nu][c][o] at [xi, nu, o / 32, c, o % 32], zeros
+// past out), computed in double and rounded once; for a conv1d (tileY 1),
+// the winograd_conv1d node and [alpha_x, ceil(out / 32), C, 32] from
+// [out, C, r]. Throws atrous::Error when `conv` or the tiles do not qualify.
 Node winogradNodeFor(const Node &conv, int64_t tileY, int64_t tileX);
 Tensor winogradWeight(const Tensor &convWeight, int64_t tileY, int64_t tileX);
 

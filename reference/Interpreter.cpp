@@ -141,6 +141,7 @@ Tensor evaluate(const Graph &graph, const Node &node, const std::vector<const Te
   case OpKind::ResizeArgMax:
     return resizeArgMax(node, *in[0]);
   case OpKind::WinogradConv2d:
+  case OpKind::WinogradConv1d:
     return epilogue(node,
                     winogradConv(accumulator, *in[0], params.get("weight"), params.find("bias")),
                     residual);

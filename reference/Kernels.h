@@ -34,7 +34,8 @@ ConvExtents convExtents(const Node &node, const Shape &input);
 // Conv.cpp: conv1d / conv2d. `bias` is null when the node has none.
 Tensor conv(const Node &node, const Tensor &x, const Tensor &weight, const Tensor *bias);
 
-// Winograd.cpp: winograd_conv2d, by the Winograd algorithm in double.
+// Winograd.cpp: winograd_conv2d and winograd_conv1d, by the Winograd
+// algorithm in double.
 Tensor winogradConv(const Node &node, const Tensor &x, const Tensor &weight, const Tensor *bias);
 
 // ConvTranspose.cpp: conv_transpose1d / conv_transpose2d.

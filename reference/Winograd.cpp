@@ -1,4 +1,4 @@
-// winograd_conv2d as docs/ops.md defines it, by the algorithm itself rather
+// winograd_conv2d and winograd_conv1d as docs/ops.md defines them, by the algorithm itself rather
 // than by the direct conv it equals, so that tests of the winograd pass
 // measure the algorithm's rounding: on the dilated grid of every residue
 // (ry, rx) (outputs oy = qy * dy + ry), each m_y x m_x tile of q's takes its
@@ -41,10 +41,11 @@ int64_t residueCount(int64_t extent, int64_t dilation, int64_t residue) {
 } // namespace
 
 Tensor winogradConv(const Node &node, const Tensor &x, const Tensor &weight, const Tensor *bias) {
-  const WindowGeometry g = windowGeometry(node, x.shape());
-  std::vector<int64_t> tile = node.attrs.getInts("tile");
-  const WinogradTransform &ty = winogradTransform(tile[0], g.kernel[0]);
-  const WinogradTransform &tx = winogradTransform(tile.back(), g.kernel[1]);
+  // A winograd_conv1d as the conv of one row: its tensors' memory is that of
+  // [N, C, 1, L].
+  const WinogradWindow w = winogradWindow(node, x.shape());
+  const WindowGeometry &g = w.g;
+  const WinogradTransform &ty = *w.y, &tx = *w.x;
   const int my = ty.m, mx = tx.m, ay = ty.alpha, ax = tx.alpha;
   const int64_t batch = x.shape()[0], channels = x.shape()[1], inH = g.in[0], inW = g.in[1];
   const int64_t outChannels = node.type.shape[1], outH = g.out[0], outW = g.out[1];

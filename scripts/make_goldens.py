@@ -255,21 +255,29 @@ class Model:
         return self.node(name, "conv%dd" % rank, args, full, t)
 
     def winograd(self, name, x, tile, act="none", residual=None, alpha=0.01, **attrs):
-        """winograd_conv2d: the weight written is U = Gy g Gx^T of a random conv
-        kernel g in its blocked layout, the golden the conv with g (docs/ops.md,
-        Winograd details)."""
+        """winograd_conv2d (winograd_conv1d over a sequence): the weight written is
+        U = Gy g Gx^T (G g) of a random 3-tap conv kernel g in its blocked layout,
+        the golden the conv with g (docs/ops.md, Winograd details)."""
+        rank = x.t.dim() - 2
         out, cin = attrs["out"], x.t.shape[1]
-        ty, tx = per_dim(tile, 2)
-        dilation = per_dim(attrs.get("dilation", 1), 2)
-        begin, end = resolve_pad(attrs.get("pad", 0), 2, [3, 3], [1, 1], dilation, list(x.t.shape[2:]))
-        g = self.randn([out, cin, 3, 3], 1 / math.sqrt(cin * 9))
-        u = torch.einsum("ik,ockl,jl->ijco", winograd_g(ty), g, winograd_g(tx))
-        # Stored in blocks of 32 output channels, [ay, ax, blocks, C, 32], zero-padded.
+        tiles = per_dim(tile, rank)
+        dilation = per_dim(attrs.get("dilation", 1), rank)
+        begin, end = resolve_pad(attrs.get("pad", 0), rank, [3] * rank, [1] * rank, dilation,
+                                 list(x.t.shape[2:]))
+        g = self.randn([out, cin] + [3] * rank, 1 / math.sqrt(cin * 3 ** rank))
+        if rank == 2:
+            u = torch.einsum("ik,ockl,jl->ijco", winograd_g(tiles[0]), g, winograd_g(tiles[1]))
+        else:
+            u = torch.einsum("ik,ock->ico", winograd_g(tiles[0]), g)
+        # Stored in blocks of 32 output channels, [ay, ax, blocks, C, 32]
+        # ([a, blocks, C, 32] in 1-D), zero-padded.
         blocks = -(-out // 32)
-        u = F.pad(u, (0, blocks * 32 - out)).reshape(ty + 2, tx + 2, cin, blocks, 32)
-        self.param(name + ".weight", u.permute(0, 1, 3, 2, 4).contiguous().float().double())
+        u = F.pad(u, (0, blocks * 32 - out)).reshape([m + 2 for m in tiles] + [cin, blocks, 32])
+        order = (0, 1, 3, 2, 4) if rank == 2 else (0, 2, 1, 3)
+        self.param(name + ".weight", u.permute(*order).contiguous().float().double())
         b = self.param(name + ".bias", self.uniform([out], -0.5, 0.5)) if attrs.get("bias", True) else None
-        t = F.conv2d(F.pad(x.t, torch_pad_order(begin, end)), g, b, 1, 0, dilation)
+        conv = F.conv2d if rank == 2 else F.conv1d
+        t = conv(F.pad(x.t, torch_pad_order(begin, end)), g, b, 1, 0, dilation)
         t = apply_epilogue(t, act, residual, alpha)
         full = dict(attrs, tile=tile)
         if act != "none":
@@ -277,7 +285,7 @@ class Model:
         if act == "leaky_relu":
             full["alpha"] = alpha
         args = [x] + ([("residual", residual)] if residual is not None else [])
-        return self.node(name, "winograd_conv2d", args, full, t)
+        return self.node(name, "winograd_conv%dd" % rank, args, full, t)
 
     def interleave(self, name, xs, stride, size):
         rank = len(size)
@@ -809,6 +817,15 @@ def winograd_conv2d_mixed_epilogue(m):
     skip = m.input("skip", [2, 6, 10, 1])
     m.output(m.winograd("c", x, [3, 4], act="leaky_relu", alpha=0.2, residual=skip, out=6,
                         dilation=[2, 1], pad="same"))
+
+
+@case
+def winograd_conv1d_causal_dilated(m):
+    # Rate 4 over 23 samples: residues with 6 and 5 q's; 40 output channels,
+    # a block and a part.
+    x = m.input("x", [2, 5, 23])
+    skip = m.input("skip", [2, 40, 23])
+    m.output(m.winograd("c", x, 4, act="relu", residual=skip, out=40, dilation=4, pad="causal"))
 
 
 # ----------------------------------------------------------- writing ----

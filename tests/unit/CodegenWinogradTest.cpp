@@ -1,4 +1,5 @@
-// Generated code for winograd_conv2d against the reference interpreter: every
+// Generated code for winograd_conv2d and winograd_conv1d against the
+// reference interpreter: every
 // tile pair, dilations that leave residues with fewer q's than others (and
 // residues with none), padding forms, batches, odd channel counts below and
 // above the vector width, epilogues and residuals; then the winograd pass
@@ -14,6 +15,8 @@
 #include <iterator>
 
 #include "CodegenTestUtil.h"
+#include "frontend/Parser.h"
+#include "ir/Layout.h"
 #include "passes/Winograd.h"
 
 namespace atrous::codegen_test {
@@ -115,6 +118,89 @@ TEST(CodegenDifferential, Winograd) {
     ++made;
   }
   expectMatchesReference(cases, 20240917);
+}
+
+// winograd_conv1d, the conv of one row, with planar outputs: causal, same
+// and explicit padding, dilations whose residues hold different numbers of
+// q's, output channels that do not fill a block, batches, a residual, a
+// gated epilogue; then drawn cases.
+TEST(CodegenDifferential, Winograd1d) {
+  CaseGraph cases("winograd1d_cases");
+  cases.oneOp(
+      OpKind::WinogradConv1d, {{1, 16, 41}},
+      {{"out", i64(16)}, {"tile", i64(4)}, {"kernel", i64(2)}, {"pad", std::string("causal")}});
+  cases.oneOp(OpKind::WinogradConv1d, {{2, 24, 37}, {2, 20, 37}},
+              {{"out", i64(20)},
+               {"tile", i64(3)},
+               {"dilation", i64(5)},
+               {"pad", std::string("same")},
+               {"act", std::string("relu")}});
+  cases.oneOp(OpKind::WinogradConv1d, {{1, 32, 50}},
+              {{"out", i64(40)},
+               {"tile", i64(2)},
+               {"kernel", i64(2)},
+               {"dilation", i64(16)},
+               {"pad", std::string("causal")},
+               {"bias", false}});
+  cases.oneOp(OpKind::WinogradConv1d, {{1, 17, 29}},
+              {{"out", i64(32)},
+               {"tile", i64(4)},
+               {"dilation", i64(3)},
+               {"pad", Ints{6, 0}},
+               {"act", std::string("gated")}});
+  // A rate above the length: most residues hold no output.
+  cases.oneOp(OpKind::WinogradConv1d, {{1, 16, 9}},
+              {{"out", i64(16)}, {"tile", i64(3)}, {"dilation", i64(12)}, {"pad", i64(12)}});
+  Draw d(4242);
+  for (int made = 0; made < 4;) {
+    const int64_t dilation = d.range(1, 40), kernel = d.range(2, 3);
+    const Shape in = {d.range(1, 2), d.range(8, 40), d.range(20, 90)};
+    AttrList attrs = {{"out", i64(d.range(8, 40))},
+                      {"tile", i64(d.range(2, 4))},
+                      {"kernel", i64(kernel)},
+                      {"dilation", i64(dilation)},
+                      {"pad", d.coin() ? AttrValue(std::string("causal"))
+                                       : AttrValue(Ints{d.range(0, 2 * dilation)})},
+                      {"bias", d.coin()}};
+    if (!accepts(OpKind::WinogradConv1d, {in}, attrs)) continue;
+    cases.oneOp(OpKind::WinogradConv1d, {in}, attrs);
+    ++made;
+  }
+  expectMatchesReference(cases, 20261130);
+}
+
+// The pass on drawn stacks of dilated conv1d (64 channels) compiled at -O2, whose
+// channels_last intermediates make their Winograd output tiles per run of
+// samples (ScheduleWinograd.cpp), against the reference of the stack: runs
+// of 96 tiles or of one tile per residue, lengths that leave the last run
+// partial, residuals.
+TEST(CodegenDifferential, Winograd1dStackThenCodegen) {
+  Draw d(777);
+  for (int stack = 0; stack < 3; ++stack) {
+    const int64_t channels = 64, length = d.range(300, 1300);
+    std::string text = "model s" + std::to_string(stack) + "\ninput x : f32[1, " +
+                       std::to_string(channels) + ", " + std::to_string(length) + "]\n";
+    std::string previous = "x";
+    const int depth = static_cast<int>(d.range(2, 4));
+    for (int layer = 0; layer < depth; ++layer) {
+      const std::string name = "c" + std::to_string(layer);
+      text += name + " = conv1d(" + previous + ", out=" + std::to_string(channels) +
+              ", kernel=" + std::to_string(d.range(2, 3)) +
+              ", dilation=" + std::to_string(d.pick<int64_t>({1, 2, 7, 32, 200})) + ", pad=causal" +
+              (layer > 0 && d.coin() ? ", residual=" + previous : std::string()) +
+              (d.coin() ? ", act=relu" : "") + ")\n";
+      previous = name;
+    }
+    // A 1x1 conv last, so that every layer of the stack is channels_last.
+    text += "y = conv1d(" + previous + ", out=8, kernel=1)\n";
+    Graph graph = parseModel(text + "output y\n");
+    Graph optimized = graph;
+    expectOptimizedMatchesReference(optimized, 11 + static_cast<uint64_t>(stack), text);
+    int tiledRuns = 0;
+    for (const Node &n : optimized.nodes)
+      tiledRuns += n.op == OpKind::WinogradConv1d && layoutOf(n) == Layout::ChannelsLast;
+    EXPECT_GE(tiledRuns, 1) << "no channels_last winograd_conv1d to test in\n" << text;
+  }
 }
 
 // The pass's rewrite compiled, against the reference of the conv it replaced.

@@ -78,19 +78,20 @@ float maxAbs(const Tensor &t) {
   return m;
 }
 
-// A model of one conv2d (with its epilogue) over input x and, when asked, a
-// residual input; ok is false when shape inference rejects the draw.
+// A model of one conv2d or conv1d (with its epilogue) over input x and, when
+// asked, a residual input; ok is false when shape inference rejects the draw.
 struct ConvModel {
   Graph graph;
   ValueId conv = -1;
   bool ok = false;
 };
 
-ConvModel convModel(const Shape &in, int64_t out, const AttrList &attrs, bool residual) {
+ConvModel convModel(const Shape &in, int64_t out, const AttrList &attrs, bool residual,
+                    OpKind kind = OpKind::Conv2d) {
   ConvModel m;
   m.graph.name = "winograd_case";
   ValueId x = m.graph.addInput("x", {DType::F32, in});
-  Node conv = makeNode("c", OpKind::Conv2d, {x}, attrs);
+  Node conv = makeNode("c", kind, {x}, attrs);
   conv.attrs.set("out", out);
   if (!conv.attrs.has("kernel")) conv.attrs.set("kernel", int64_t{3});
   try {
@@ -101,7 +102,9 @@ ConvModel convModel(const Shape &in, int64_t out, const AttrList &attrs, bool re
       plain.attrs.set("act", std::string("none"));
       TensorType acc = probe.type(probe.addNode(plain));
       Shape r = acc.shape;
-      if (out % 2 == 1) r[2] = r[3] = 1;
+      if (out % 2 == 1)
+        for (size_t axis = 2; axis < r.size(); ++axis)
+          r[axis] = 1;
       conv.inputs.push_back(m.graph.addInput("r", {DType::F32, r}));
     }
     m.conv = m.graph.addNode(conv);
@@ -185,6 +188,50 @@ TEST(PassWinograd, MatchesTheConvWithinTheRoundingBound) {
   EXPECT_EQ(made, 60);
 }
 
+// The same bound for winograd_conv1d, the conv of one row (its y transform
+// is the identity, amplification 1): drawn lengths, dilations up to 40 (so
+// residues with no output), causal and explicit padding, epilogues.
+TEST(PassWinograd, Conv1dMatchesTheConvWithinTheRoundingBound) {
+  const char *acts[] = {"none", "relu", "tanh", "gated"};
+  Draw d(20261130);
+  int made = 0;
+  for (int attempt = 0; made < 30 && attempt < 500; ++attempt) {
+    const int64_t dilation = d.range(1, 40), r = d.range(2, 3);
+    const Shape in = {d.range(1, 2), d.range(1, 12), d.range(3, 60)};
+    const std::string act = acts[d.range(0, 3)];
+    const int64_t out = act == "gated" ? 2 * d.range(1, 6) : d.range(1, 12);
+    AttrList attrs = {{"kernel", Ints{r}},
+                      {"dilation", Ints{dilation}},
+                      {"pad", d.coin() ? AttrValue(std::string("causal"))
+                                       : AttrValue(Ints{d.range(0, 2 * dilation)})},
+                      {"bias", d.coin()},
+                      {"act", act}};
+    const int64_t tile = d.range(2, 4);
+    ConvModel m = convModel(in, out, attrs, d.coin(), OpKind::Conv1d);
+    if (!m.ok) continue;
+    ++made;
+    const uint64_t seed = static_cast<uint64_t>(made);
+    SCOPED_TRACE("case " + std::to_string(made) + ": " + printGraph(m.graph) + "tile " +
+                 std::to_string(tile));
+    Weights weights = randomWeights(m.graph, seed);
+    Rewritten w = forceWinograd(m, weights, 1, tile);
+    ASSERT_EQ(w.graph.node(m.conv).op, OpKind::WinogradConv1d);
+    std::vector<Tensor> inputs = randomInputs(m.graph, seed);
+    Tensor want = runReference(m.graph, weights, inputs)[0];
+    Tensor got = runReference(w.graph, w.weights, inputs)[0];
+    ASSERT_EQ(got.type(), want.type());
+    const double bound = 1.25 * std::ldexp(1.0, -24) * double(in[1]) *
+                             maxAbs(weights.at("c.weight")) * maxAbs(inputs[0]) *
+                             amplification(winogradTransform(tile, r)) +
+                         1e-6 * std::max(1.0f, maxAbs(want));
+    double worst = 0;
+    for (int64_t i = 0; i < want.numel(); ++i)
+      worst = std::max(worst, std::fabs(double(got.f32()[i]) - want.f32()[i]));
+    EXPECT_LE(worst, bound);
+  }
+  EXPECT_EQ(made, 30);
+}
+
 WinogradChoice choose(const Shape &in, int64_t out, int64_t dilation, int64_t pad,
                       const WinogradCostModel &model = {}) {
   ConvModel m = convModel(in, out, {{"dilation", Ints{dilation}}, {"pad", Ints{pad}}}, false);
@@ -235,6 +282,32 @@ TEST(PassWinograd, ChoosesByCostOnTheIssueLayers) {
   EXPECT_EQ(capped.tileX, 2);
 }
 
+// The 1-D stack of issue 5 (64 channels, 16000 samples, kernel 2, causal,
+// dilations 1 to 512): Winograd at every rate, with tiles of 1 along y
+// (measured: 0.89 of the direct stack's time, paired runs); 4 channels stay
+// direct.
+TEST(PassWinograd, ChoosesByCostOnTheConv1dStack) {
+  for (int64_t dilation = 1; dilation <= 512; dilation *= 2) {
+    SCOPED_TRACE("dilation " + std::to_string(dilation));
+    const Shape in = {1, 64, 16000};
+    ConvModel m = convModel(
+        in, 64, {{"kernel", Ints{2}}, {"dilation", Ints{dilation}}, {"pad", std::string("causal")}},
+        false, OpKind::Conv1d);
+    ASSERT_TRUE(m.ok);
+    WinogradChoice c =
+        chooseWinograd(windowGeometry(m.graph.node(m.conv), in), 1, 64, 64, WinogradCostModel{});
+    EXPECT_TRUE(c.use) << "direct " << c.directCost << ", winograd " << c.winogradCost;
+    EXPECT_EQ(c.tileY, 1);
+    EXPECT_GE(c.tileX, 2);
+  }
+  const Shape few = {1, 4, 16000};
+  ConvModel m = convModel(few, 4, {{"kernel", Ints{2}}, {"pad", std::string("causal")}}, false,
+                          OpKind::Conv1d);
+  ASSERT_TRUE(m.ok);
+  EXPECT_FALSE(
+      chooseWinograd(windowGeometry(m.graph.node(m.conv), few), 1, 4, 4, WinogradCostModel{}).use);
+}
+
 TEST(PassWinograd, FewChannelsAndTinyMapsStayDirect) {
   EXPECT_FALSE(choose({1, 4, 65, 65}, 4, 1, 1).use);
   EXPECT_FALSE(choose({1, 3, 65, 65}, 64, 1, 1).use);
@@ -258,6 +331,18 @@ TEST(PassWinograd, LeavesOtherConvsAlone) {
   Rewritten r = applyPass(*createWinogradPass(), g, randomWeights(g, 1));
   EXPECT_FALSE(r.changed) << printGraph(r.graph);
   EXPECT_EQ(r.graph, g);
+  // And the conv1d it cannot compute, or leaves direct: strided, grouped,
+  // one tap, gated (channels_last only when direct).
+  Graph sequences = parseModel(R"(
+    input s : f32[1, 64, 4000]
+    a = conv1d(s, out=64, kernel=2, stride=2)
+    b = conv1d(s, out=64, kernel=2, pad=causal, groups=2)
+    c = conv1d(s, out=64, kernel=1)
+    d = conv1d(s, out=128, kernel=2, pad=causal, act=gated)
+    output y = concat(a, resize(b, like=a), resize(c, like=a), resize(d, like=a))
+  )");
+  Rewritten r1 = applyPass(*createWinogradPass(), sequences, randomWeights(sequences, 1));
+  EXPECT_FALSE(r1.changed) << printGraph(r1.graph);
 }
 
 // The pass as the pipeline runs it: it fires on some convs, keeps names,
@@ -313,6 +398,32 @@ TEST(PassWinograd, BadNodesAndTilesAreErrors) {
   }
   EXPECT_THROW(parseModel("input x : f32[1, 8, 9]\noutput y = winograd_conv2d(x, out=8, tile=2)\n"),
                Error);
+  EXPECT_THROW(parseModel("input x : f32[1, 8, 9, 9]\noutput y = winograd_conv2d(x, out=8, tile=2, "
+                          "pad=causal)\n"),
+               Error);
+  // A conv1d's rewrite takes tiles of 1 along y; its weight one row of 2 or
+  // 3 taps; winograd_conv1d one tile and one kernel extent, over a sequence.
+  Graph seq = parseModel(R"(
+    input s : f32[1, 8, 20]
+    output y = conv1d(s, out=8, kernel=2, pad=causal)
+  )");
+  EXPECT_EQ(winogradNodeFor(seq.node(seq.outputs[0]), 1, 3).op, OpKind::WinogradConv1d);
+  EXPECT_THROW(winogradNodeFor(seq.node(seq.outputs[0]), 2, 3), Error);
+  EXPECT_THROW(winogradWeight(Tensor(DType::F32, {8, 8, 2}), 2, 3), Error);
+  EXPECT_THROW(winogradWeight(Tensor(DType::F32, {8, 8, 1}), 1, 3), Error);
+  EXPECT_THROW(winogradWeight(Tensor(DType::F32, {8, 8, 4}), 1, 3), Error);
+  EXPECT_EQ(winogradWeight(Tensor(DType::F32, {40, 8, 2}), 1, 3).shape(), (Shape{4, 2, 8, 32}));
+  for (const char *attrs :
+       {"tile=1", "tile=5", "tile=[2, 3]", "tile=2, kernel=1", "tile=2, kernel=4"}) {
+    SCOPED_TRACE(attrs);
+    EXPECT_THROW(parseModel(std::string("input x : f32[1, 8, 20]\noutput y = "
+                                        "winograd_conv1d(x, out=8, ") +
+                            attrs + ")\n"),
+                 Error);
+  }
+  EXPECT_THROW(
+      parseModel("input x : f32[1, 8, 9, 9]\noutput y = winograd_conv1d(x, out=8, tile=2)\n"),
+      Error);
 }
 
 } // namespace
