@@ -1,6 +1,5 @@
 // winograd_conv2d and winograd_conv1d lowered as the Winograd algorithm on
-// the dilated grid
-// (docs/ops.md): an output axis of dilation d splits into residues r = o % d,
+// the dilated grid (docs/ops.md): an output axis of dilation d splits into residues r = o % d,
 // each an ordinary stride-1 conv over q = o / d, cut into tiles of m q's
 // (ir/Winograd.h, WinogradAxis). Tile k covers (image, tile row, tile
 // column); element i of its patch along an axis reads input
@@ -83,7 +82,7 @@ LoweredNode lowerWinograd(const Node &node, const NodeOperands &ops) {
   const WinogradWindow w = winogradWindow(node, x.type.shape);
   const WindowGeometry &g = w.g;
   const WinogradTransform &ty = *w.y, &tx = *w.x;
-  const bool rows = node.op == OpKind::WinogradConv1d;
+  const bool oneRow = node.op == OpKind::WinogradConv1d;
   const Axis ay{winogradAxis(g.out[0], g.dilation[0], ty.m), static_cast<int>(g.padBegin[0])};
   const Axis ax{winogradAxis(g.out[1], g.dilation[1], tx.m), static_cast<int>(g.padBegin[1])};
   const TensorType accType = accumulatorType(node);
@@ -95,7 +94,7 @@ LoweredNode lowerWinograd(const Node &node, const NodeOperands &ops) {
   s.outChannels = static_cast<int>(accType.shape[1]);
   s.tiles = static_cast<int>(x.dim(0)) * tilesY * tilesX;
   s.positions = ty.alpha * tx.alpha;
-  s.oneRow = rows;
+  s.oneRow = oneRow;
   s.tileX = tx.m;
   s.dilationX = static_cast<int>(g.dilation[1]);
 
@@ -107,7 +106,7 @@ LoweredNode lowerWinograd(const Node &node, const NodeOperands &ops) {
   for (int p = 0; p < ty.alpha; ++p)
     rowSums.push_back(combination(row(ty.bt, ty.alpha, p), [&](int i) {
       Expr column = ax.inputAt(tileCol, 0) + j * static_cast<int>(ax.a.dilation);
-      if (rows) return padded.at({n, c, column});
+      if (oneRow) return padded.at({n, c, column});
       return padded.at({n, c, ay.inputAt(tileRow, i), column});
     }));
   s.rows(c, k, j, xi) = Halide::mux(xi, rowSums);
@@ -125,7 +124,7 @@ LoweredNode lowerWinograd(const Node &node, const NodeOperands &ops) {
   s.product(o, k, nu, xi) = 0.0f;
   // U is stored in blocks of output channels (ir/Winograd.h).
   std::vector<Expr> uAt = {xi, nu, o / kWinogradOutBlock, r, o % kWinogradOutBlock};
-  if (rows) uAt.erase(uAt.begin());
+  if (oneRow) uAt.erase(uAt.begin());
   s.product(o, k, nu, xi) += u.at(uAt) * s.input(r, k, nu, xi);
   s.block = Func(name + "_wino_block");
   s.block(o, k, nu, xi) = s.product(o, k, nu, xi);
@@ -144,9 +143,9 @@ LoweredNode lowerWinograd(const Node &node, const NodeOperands &ops) {
         combination(row(tx.at, tx.alpha, p), [&](int l) { return s.columns(o, k, l, iy); }));
   s.output(o, k, ix, iy) = Halide::mux(ix, outputSums);
 
-  const int rank = rows ? 3 : 4;
+  const int rank = oneRow ? 3 : 4;
   std::vector<Expr> out = logicalArgs(rank); // n, c, (y,) x
-  auto [rowTile, rowElement] = rows ? std::pair<Expr, Expr>{0, 0} : ay.tileOf(out[2]);
+  auto [rowTile, rowElement] = oneRow ? std::pair<Expr, Expr>{0, 0} : ay.tileOf(out[2]);
   auto [colTile, colElement] = ax.tileOf(out.back());
   Expr bias = ops.hasParam("bias") ? ops.param("bias").at({out[1]}) : Expr(0.0f);
   Func acc(name);

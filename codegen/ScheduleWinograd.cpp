@@ -13,7 +13,8 @@
 // goes in blocks of output channels instead, each over all tiles.
 // Transforms are vectorized over channels with their positions unrolled, so
 // each position's sum has its own constant coefficients. The output tiles
-// are stored once; the group's output reads each pixel from its tile.
+// are stored once (a channels_last sequence's per run of outputs); the
+// group's output reads each pixel from its tile.
 //
 // GPU: one thread per transformed element, per product (its channel sum in
 // a register), per output tile element, and per output pixel.

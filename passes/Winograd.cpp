@@ -1,16 +1,19 @@
 // winograd: rewrites conv2d nodes with 1 to 3 taps per axis (not 1x1),
 // stride 1 and groups 1 into winograd_conv2d, and conv1d nodes of 2 or 3
 // taps into winograd_conv1d (docs/ops.md), when that is estimated to be
-// faster. Besides the 3x3 convs these are the phases of
-// transposed convs (lower-conv-transpose): FCN's 4 phases of 256 -> 64
-// channels at 128x128 went from 8.6 GFLOP of direct products to 3.6 in
-// F(3x4, 2x2), and the model from 50.5 to 42.0 ms (paired runs, faster in 6
-// of 6); the 2x1 and 1x2 phases of a k3 s2 one, an axis of one tap being
-// plain tiling, took the 256 -> 128 case at 64x64 from 10.9 to 9.6 ms.
+// faster. Besides the 3x3 convs these are the phases of transposed convs
+// (lower-conv-transpose): FCN's 4 phases of 256 -> 64 channels at 128x128
+// went from 8.6 GFLOP of direct products to 3.6 in F(3x4, 2x2), and the
+// model from 50.5 to 42.0 ms (paired runs, faster in 6 of 6); the 2x1 and
+// 1x2 phases of a k3 s2 one, an axis of one tap being plain tiling, took the
+// 256 -> 128 case at 64x64 from 10.9 to 9.6 ms. The 1-D benchmark stack (64
+// channels, 16000 samples, kernel 2, dilations 1 to 512) took 0.90 of its
+// direct time (faster in 5 of 6 pairs).
 // The node keeps its name, inputs, dilation, padding, bias and epilogue; its
 // weight [out, C, r_y, r_x] is replaced by U = Gy g Gx^T laid out in blocks of
-// output channels, [alpha_y, alpha_x, out / 32, C, 32] (ir/Winograd.h),
-// computed in double and rounded to f32 once.
+// output channels, [alpha_y, alpha_x, out / 32, C, 32] (ir/Winograd.h;
+// [alpha_x, out / 32, C, 32] from a conv1d's [out, C, r]), computed in double
+// and rounded to f32 once.
 // Without weights only the graph is rewritten.
 //
 // The cost model (parameters in WinogradCostModel), per image, in FLOPs at
@@ -27,11 +30,11 @@
 //   memory    = 4 bytes * T * 2 (C alpha_y alpha_x + out m_y m_x) * flopsPerByte
 //   weights   = 4 bytes * alpha_y alpha_x C out * flopsPerByte
 // (separable transforms, every coefficient counted as a multiply-add; the
-// transformed input and output tiles written once and read once, except
-// in 1-D, where the output tiles are made per run of outputs and stay in
-// the cache with the input tiles of their blocks (ScheduleWinograd.cpp), so
-// memory is 0; the
-// kernel read once, which the direct conv pays too, for r_y r_x taps). So per
+// transformed input and output tiles written once and read once, except in
+// 1-D, where the output tiles are made per run of outputs and stay in the
+// cache with the input tiles of their blocks (ScheduleWinograd.cpp), so
+// memory is 0; the kernel read once, which the direct conv pays too, for
+// r_y r_x taps). So per
 // output pixel the product costs C * out * alpha_y alpha_x / (m_y m_x) against
 // the direct r_y r_x C * out, and the transforms and tile traffic grow with C + out
 // only. So few channels make the transforms dominate; maps of a few tiles

@@ -1,6 +1,6 @@
-// winograd_conv2d and winograd_conv1d as docs/ops.md defines them, by the algorithm itself rather
-// than by the direct conv it equals, so that tests of the winograd pass
-// measure the algorithm's rounding: on the dilated grid of every residue
+// winograd_conv2d and winograd_conv1d as docs/ops.md defines them, by the
+// algorithm itself rather than by the direct conv it equals, so that tests
+// of the winograd pass measure the algorithm's rounding: on the dilated grid of every residue
 // (ry, rx) (outputs oy = qy * dy + ry), each m_y x m_x tile of q's takes its
 // alpha_y x alpha_x input patch (element (i, j) at ((ty * m_y + i) * dy + ry -
 // pad_top, ...), zero outside the input), transforms it, multiplies it with
