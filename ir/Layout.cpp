@@ -21,7 +21,7 @@ bool supportsChannelsLast(const TensorType &type) {
 bool fillsChannelVectors(const Node &node) {
   return (isConv(node.op) || isConvTranspose(node.op) || isWinogradConv(node.op)) &&
          supportsChannelsLast(node.type) && node.type.shape[1] % kChannelsLastBlock == 0 &&
-         (activationOf(node) != Activation::Gated || isConv(node.op));
+         (activationOf(node) != Activation::Gated || isConv(node.op) || isWinogradConv(node.op));
 }
 
 bool tilesOutputChannels(const Node &node) {

@@ -31,8 +31,10 @@ constexpr int64_t kChannelsLastBlock = 16;
 // Whether a conv (direct, transposed or Winograd) has output channels that
 // fill whole blocks: assign-layouts stores those channels_last. A gated one
 // must be a direct conv, whose accumulator pairs the tanh and sigmoid halves
-// of each block (codegen/Lowering.h, pairsGatedChannels); the others keep
-// them C channels apart and stay planar.
+// of each block (codegen/Lowering.h, pairsGatedChannels), or a Winograd one,
+// whose output tiles are stored before the gate reads both halves; a
+// transposed one keeps them C channels apart in its register tiles and stays
+// planar.
 bool fillsChannelVectors(const Node &node);
 
 // Whether a conv computes its register tiles over vectors of output

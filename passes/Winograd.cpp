@@ -8,7 +8,9 @@
 // 1x2 phases of a k3 s2 one, an axis of one tap being plain tiling, took the
 // 256 -> 128 case at 64x64 from 10.9 to 9.6 ms. The 1-D benchmark stack (64
 // channels, 16000 samples, kernel 2, dilations 1 to 512) took 0.90 of its
-// direct time (faster in 5 of 6 pairs).
+// direct time (faster in 5 of 6 pairs); WaveNet, whose 20 gated convs (64 ->
+// 128 channels) then go through Winograd too, about 0.97 (faster in 7 of
+// 10).
 // The node keeps its name, inputs, dilation, padding, bias and epilogue; its
 // weight [out, C, r_y, r_x] is replaced by U = Gy g Gx^T laid out in blocks of
 // output channels, [alpha_y, alpha_x, out / 32, C, 32] (ir/Winograd.h;
@@ -128,13 +130,7 @@ public:
     for (size_t i = 0; i < graph.nodes.size(); ++i) {
       const auto id = static_cast<ValueId>(i);
       const Node &node = graph.nodes[i];
-      // A gated conv1d stays direct: its channels_last schedule gates pairs
-      // of channel blocks in registers, while a gated Winograd conv is
-      // planar (ir/Layout.h, fillsChannelVectors), which WaveNet's
-      // 16000-sample gates would pay for.
-      const bool gatedSequence =
-          node.op == OpKind::Conv1d && activationOf(node) == Activation::Gated;
-      if (!isCandidate(node) || gatedSequence) {
+      if (!isCandidate(node)) {
         rw.copy(id);
         continue;
       }

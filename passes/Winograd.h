@@ -1,6 +1,6 @@
 // winograd: a stride-1, ungrouped conv2d of 1 to 3 taps per axis, not 1x1
 // (any dilation, padding and fused epilogue), becomes a winograd_conv2d,
-// and such a conv1d of 2 or 3 taps (not gated) a winograd_conv1d, whose
+// and such a conv1d of 2 or 3 taps a winograd_conv1d, whose
 // kernel is transformed at compile time, when the cost model below says
 // Winograd's F(m_y x m_x, r_y x r_x) on the dilated grid beats the direct
 // conv. See Winograd.cpp for the model.

@@ -16,6 +16,7 @@
 
 #include "CodegenTestUtil.h"
 #include "frontend/Parser.h"
+#include "ir/Epilogue.h"
 #include "ir/Layout.h"
 #include "passes/Winograd.h"
 
@@ -173,9 +174,11 @@ TEST(CodegenDifferential, Winograd1d) {
 // channels_last intermediates make their Winograd output tiles per run of
 // samples (ScheduleWinograd.cpp), against the reference of the stack: runs
 // of 96 tiles or of one tile per residue, lengths that leave the last run
-// partial, residuals.
+// partial, residuals, gated layers (the gate reads both halves of the
+// stored output tiles).
 TEST(CodegenDifferential, Winograd1dStackThenCodegen) {
   Draw d(777);
+  int gatedTiles = 0;
   for (int stack = 0; stack < 3; ++stack) {
     const int64_t channels = 64, length = d.range(300, 1300);
     std::string text = "model s" + std::to_string(stack) + "\ninput x : f32[1, " +
@@ -184,11 +187,16 @@ TEST(CodegenDifferential, Winograd1dStackThenCodegen) {
     const int depth = static_cast<int>(d.range(2, 4));
     for (int layer = 0; layer < depth; ++layer) {
       const std::string name = "c" + std::to_string(layer);
-      text += name + " = conv1d(" + previous + ", out=" + std::to_string(channels) +
+      const bool gated = d.coin();
+      text += name + " = conv1d(" + previous +
+              ", out=" + std::to_string(gated ? 2 * channels : channels) +
               ", kernel=" + std::to_string(d.range(2, 3)) +
               ", dilation=" + std::to_string(d.pick<int64_t>({1, 2, 7, 32, 200})) + ", pad=causal" +
-              (layer > 0 && d.coin() ? ", residual=" + previous : std::string()) +
-              (d.coin() ? ", act=relu" : "") + ")\n";
+              (layer > 0 && !gated && d.coin() ? ", residual=" + previous : std::string()) +
+              (gated      ? ", act=gated"
+               : d.coin() ? ", act=relu"
+                          : "") +
+              ")\n";
       previous = name;
     }
     // A 1x1 conv last, so that every layer of the stack is channels_last.
@@ -197,10 +205,14 @@ TEST(CodegenDifferential, Winograd1dStackThenCodegen) {
     Graph optimized = graph;
     expectOptimizedMatchesReference(optimized, 11 + static_cast<uint64_t>(stack), text);
     int tiledRuns = 0;
-    for (const Node &n : optimized.nodes)
-      tiledRuns += n.op == OpKind::WinogradConv1d && layoutOf(n) == Layout::ChannelsLast;
+    for (const Node &n : optimized.nodes) {
+      const bool tiled = n.op == OpKind::WinogradConv1d && layoutOf(n) == Layout::ChannelsLast;
+      tiledRuns += tiled;
+      gatedTiles += tiled && activationOf(n) == Activation::Gated;
+    }
     EXPECT_GE(tiledRuns, 1) << "no channels_last winograd_conv1d to test in\n" << text;
   }
+  EXPECT_GE(gatedTiles, 1) << "no gated channels_last winograd_conv1d to test";
 }
 
 // The pass's rewrite compiled, against the reference of the conv it replaced.
@@ -232,6 +244,22 @@ TEST(CodegenDifferential, WinogradPassThenCodegen) {
   ASSERT_TRUE(error.empty()) << error;
   for (size_t k = 0; k < want.size(); ++k)
     EXPECT_EQ(mismatch(got.at(k), want[k]), "") << k;
+}
+
+// A gated Winograd conv2d stored channels_last (ir/Layout.h,
+// fillsChannelVectors): its gate reads both halves of the stored output
+// tiles, 64 channels apart; after -O2, against the reference.
+TEST(CodegenDifferential, WinogradGatedChannelsLast) {
+  const std::string text = "model gated\ninput x : f32[1, 64, 29, 31]\n"
+                           "g = conv2d(x, out=128, kernel=3, dilation=2, pad=2, act=gated)\n"
+                           "y = conv2d(g, out=16, kernel=1)\noutput y\n";
+  Graph graph = parseModel(text);
+  expectOptimizedMatchesReference(graph, 21, text);
+  bool found = false;
+  for (const Node &n : graph.nodes)
+    found = found || (n.op == OpKind::WinogradConv2d && activationOf(n) == Activation::Gated &&
+                      layoutOf(n) == Layout::ChannelsLast);
+  EXPECT_TRUE(found) << "no channels_last gated winograd_conv2d to test";
 }
 
 // The f32 generated code on a realistic layer, per kernel and tile, against
