@@ -1,9 +1,9 @@
 // Generated code for winograd_conv2d and winograd_conv1d against the
-// reference interpreter: every
-// tile pair, dilations that leave residues with fewer q's than others (and
-// residues with none), padding forms, batches, odd channel counts below and
-// above the vector width, epilogues and residuals; then the winograd pass
-// followed by code generation against the conv it replaced. Shapes stay
+// reference interpreter: every tile pair, dilations that leave residues with
+// fewer q's than others (and residues with none), padding forms, batches,
+// odd channel counts below and above the vector width, epilogues and
+// residuals; then the winograd pass followed by code generation against the
+// conv it replaced. Shapes stay
 // small (16 to 32 channels, up to 40 pixels; 64 channels where the pass
 // must find Winograd worth it) so that Halide compiles fast;
 // all cases of a test are one graph, compiled once (CodegenTestUtil.h).
@@ -170,12 +170,12 @@ TEST(CodegenDifferential, Winograd1d) {
   expectMatchesReference(cases, 20261130);
 }
 
-// The pass on drawn stacks of dilated conv1d (64 channels) compiled at -O2, whose
-// channels_last intermediates make their Winograd output tiles per run of
-// samples (ScheduleWinograd.cpp), against the reference of the stack: runs
-// of 96 tiles or of one tile per residue, lengths that leave the last run
-// partial, residuals, gated layers (the gate reads both halves of the
-// stored output tiles).
+// The pass on drawn stacks of dilated conv1d (64 channels) compiled at -O2,
+// whose channels_last intermediates make their Winograd output tiles per
+// run of samples (ScheduleWinograd.cpp), against the reference of the
+// stack: runs of 96 tiles or of one tile per residue, lengths that leave the
+// last run partial, residuals, gated layers (the gate reads both halves of
+// the stored output tiles).
 TEST(CodegenDifferential, Winograd1dStackThenCodegen) {
   Draw d(777);
   int gatedTiles = 0;
@@ -201,8 +201,7 @@ TEST(CodegenDifferential, Winograd1dStackThenCodegen) {
     }
     // A 1x1 conv last, so that every layer of the stack is channels_last.
     text += "y = conv1d(" + previous + ", out=8, kernel=1)\n";
-    Graph graph = parseModel(text + "output y\n");
-    Graph optimized = graph;
+    Graph optimized = parseModel(text + "output y\n");
     expectOptimizedMatchesReference(optimized, 11 + static_cast<uint64_t>(stack), text);
     int tiledRuns = 0;
     for (const Node &n : optimized.nodes) {
