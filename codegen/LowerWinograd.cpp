@@ -94,7 +94,6 @@ LoweredNode lowerWinograd(const Node &node, const NodeOperands &ops) {
   s.outChannels = static_cast<int>(accType.shape[1]);
   s.tiles = static_cast<int>(x.dim(0)) * tilesY * tilesX;
   s.positions = ty.alpha * tx.alpha;
-  s.oneRow = oneRow;
   s.tileX = tx.m;
   s.dilationX = static_cast<int>(g.dilation[1]);
 

@@ -66,7 +66,6 @@ struct WinogradStages {
   Halide::Func output;  // output(o, k, ix, iy): output tiles
   int channels = 0, outChannels = 0, tiles = 0; // C, out, and tiles over all images
   int positions = 0;                            // alpha_y * alpha_x
-  bool oneRow = false;                          // a winograd_conv1d
   int tileX = 0, dilationX = 1;                 // m_x and the dilation along x
 
   bool defined() const { return input.defined(); }

@@ -88,7 +88,7 @@ void scheduleCpu(const TensorType &type, const LoweredNode &value, Func out,
   // (ir/Winograd.h), m * d outputs for d tiles, so a run of
   // ceil(runTiles / d) times m * d outputs computes about runTiles tiles,
   // whose products and output tiles stay in the L2.
-  const bool perRun = s.oneRow && !channelBlocks && !xInnermost(out);
+  const bool perRun = type.rank() == 3 && !channelBlocks && !xInnermost(out);
   const int runTiles = 8 * block;
   const int runOutputs = (runTiles + s.dilationX - 1) / s.dilationX * s.tileX * s.dilationX;
   Var run("run");

@@ -167,8 +167,9 @@ private:
 WinogradChoice chooseWinograd(const WindowGeometry &geometry, int64_t batch, int64_t inChannels,
                               int64_t outChannels, const WinogradCostModel &model) {
   // A 1-D conv is the 2-D conv of one row, whose y axis has tiles of 1.
+  const bool oneRow = geometry.rank == 1;
   const WindowGeometry g = asRows(geometry);
-  const int64_t minTileY = geometry.rank == 1 ? 1 : kMinWinogradTile;
+  const int64_t minTileY = oneRow ? 1 : kMinWinogradTile;
   WinogradChoice best;
   const double c = double(inChannels), o = double(outChannels), n = double(batch);
   best.directCost =
@@ -176,17 +177,17 @@ WinogradChoice chooseWinograd(const WindowGeometry &geometry, int64_t batch, int
            weightTraffic(double(g.kernel[0] * g.kernel[1]), c, o, model));
   const int64_t maxTile = std::min<int64_t>(model.maxTile, kMaxWinogradTile);
   if (maxTile < kMinWinogradTile) return best;
-  const int64_t maxTileY = geometry.rank == 1 ? 1 : maxTile;
+  const int64_t maxTileY = oneRow ? 1 : maxTile;
   double cheapest = -1;
   for (int64_t my = minTileY; my <= maxTileY; ++my)
     for (int64_t mx = kMinWinogradTile; mx <= maxTile; ++mx) {
-      double cost = n * winogradCost(g, my, mx, c, o, geometry.rank == 1, model);
+      double cost = n * winogradCost(g, my, mx, c, o, oneRow, model);
       if (cheapest < 0 || cost < cheapest) cheapest = cost;
     }
   // The smallest tiles (by m_y + m_x, then cost) among the near-cheapest.
   for (int64_t my = minTileY; my <= maxTileY; ++my)
     for (int64_t mx = kMinWinogradTile; mx <= maxTile; ++mx) {
-      double cost = n * winogradCost(g, my, mx, c, o, geometry.rank == 1, model);
+      double cost = n * winogradCost(g, my, mx, c, o, oneRow, model);
       if (cost > cheapest * (1.0 + model.accuracyTieBreak)) continue;
       bool better = best.tileY == 0 || my + mx < best.tileY + best.tileX ||
                     (my + mx == best.tileY + best.tileX && cost < best.winogradCost);
@@ -215,7 +216,8 @@ Node winogradNodeFor(const Node &conv, int64_t tileY, int64_t tileX) {
   w.attrs.set("out", conv.attrs.getInt("out"));
   w.attrs.set("tile", oneD || tileY == tileX ? std::vector<int64_t>{tileX}
                                              : std::vector<int64_t>{tileY, tileX});
-  const std::vector<int64_t> kernel = perDim(conv.attrs.getInts("kernel"), oneD ? 1 : 2, "kernel");
+  const std::vector<int64_t> kernel =
+      perDim(conv.attrs.getInts("kernel"), opInfo(conv.op).spatialRank, "kernel");
   w.attrs.set("kernel", kernel.front() == kernel.back() ? std::vector<int64_t>{kernel[0]} : kernel);
   for (const char *copied : {"dilation", "pad", "bias", "act", "alpha", "layout"})
     w.attrs.set(copied, conv.attrs.get(copied));
