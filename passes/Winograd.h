@@ -39,11 +39,19 @@ struct WinogradCostModel {
   // Winograd must be estimated this much faster: the model's error, so that a
   // rewrite it chooses is a measured gain.
   double minSpeedup = 1.15;
-  // Largest tile per axis: rounding grows with the tile. In f32, F(4x4, 3x3)
-  // errs about 7x more than F(2x2, 3x3) (CodegenWinogradTest), its worst-case
-  // bound 14x more (PassWinogradTest); larger tiles need fractional points
-  // whose transforms amplify rounding much further.
-  int64_t maxTile = 4;
+  // Largest tile per axis: rounding grows with the tile. In f32 on 64
+  // channels (CodegenWinogradTest), F(2x2, 3x3) errs 3.9e-7 relative to the
+  // output, F(4x4, 3x3) 1.9e-6, F(5x5, 3x3) 7.0e-6 and F(6x6, 3x3) 8.4e-6.
+  int64_t maxTile = 6;
+  // Tiles above 4 only where the transformed kernel, alpha_y alpha_x C out
+  // floats, stays below this. The products of a block of tiles stream the
+  // whole kernel, which grows with alpha^2, and they slow down once it
+  // leaves the cache: one thread, F(6x6, 3x3) ran its products at 97% of the
+  // peak with a 4.2 MB kernel (128 -> 128 channels) and at 68-73% with a
+  // 16.8 MB one (256 -> 256), F(5x5, 3x3) at 74% with 12.8 MB, which undid
+  // the products they save (65x65 rate 12, 256 channels: 1.03 of F(3x3)'s
+  // time, paired runs).
+  int64_t wideTileKernelBytes = int64_t{8} << 20;
   // Tiles whose cost is within this fraction of the cheapest are equally
   // good; among them the smallest (most accurate) wins.
   double accuracyTieBreak = 0.05;

@@ -330,7 +330,8 @@ class Model:
 
 
 # The finite interpolation points of F(m, 3), as docs/ops.md lists them.
-WINOGRAD_POINTS = {2: [0.0, 1.0, -1.0], 3: [0.0, 1.0, -1.0, 2.0], 4: [0.0, 1.0, -1.0, 0.5, -2.0]}
+WINOGRAD_POINTS = {2: [0.0, 1.0, -1.0], 3: [0.0, 1.0, -1.0, 2.0], 4: [0.0, 1.0, -1.0, 0.5, -2.0],
+                   5: [0.0, 1.0, -1.0, 0.5, -0.5, 2.0], 6: [0.0, 1.0, -1.0, 0.5, -0.5, 2.0, -2.0]}
 
 
 def winograd_g(m):
@@ -809,6 +810,14 @@ def winograd_conv2d_tile4_dil3(m):
     # Rate 3 on 13 x 11: residues with 5 and 4 q's (rows), 4 and 3 (columns).
     x = m.input("x", [1, 3, 13, 11])
     m.output(m.winograd("c", x, 4, out=4, dilation=3, pad=[2, 3, 4, 1], bias=False))
+
+
+@case
+def winograd_conv2d_wide_tiles(m):
+    # F(5x6, 3x3) at rates 3 and 2 on 19 x 23: row residues with 7 and 6 q's
+    # (two tiles of 5), column residues with 12 and 11 (two of 6).
+    x = m.input("x", [1, 6, 19, 23])
+    m.output(m.winograd("c", x, [5, 6], act="relu", out=7, dilation=[3, 2], pad="same"))
 
 
 @case
