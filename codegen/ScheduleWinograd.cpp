@@ -42,11 +42,6 @@ bool xInnermost(Func out) {
   return s == nullptr || *s == 1;
 }
 
-// A transformed kernel larger than this no longer stays in the cache between
-// blocks of tiles: three quarters of the 32 MB L3 here, which also holds the
-// activations.
-constexpr int64_t kStreamedKernelBytes = 24 << 20;
-
 void scheduleCpu(const TensorType &type, const LoweredNode &value, Func out,
                  const Halide::Target &t) {
   const WinogradStages &s = value.winograd;
@@ -77,10 +72,7 @@ void scheduleCpu(const TensorType &type, const LoweredNode &value, Func out,
   // the tile blocks stay faster: 256 -> 256 at 65x65 (a 9.4 MB kernel) ran
   // 1.33x slower split by output channels, ASPP's 512 -> 256 convs (13.1
   // MB) 1.12x.
-  const bool channelBlocks =
-      s.outChannels % kWinogradOutBlock == 0 &&
-      int64_t{s.positions} * s.channels * s.outChannels * int64_t{sizeof(float)} >
-          kStreamedKernelBytes;
+  const bool channelBlocks = readsKernelOnce(s.positions, s.channels, s.outChannels);
 
   // A sequence's output tiles are made per run of outputs, in the loop that
   // stores the run, rather than all stored first and then read back in

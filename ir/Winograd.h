@@ -46,6 +46,18 @@ struct WinogradTransform {
 // weights (ir/Layout.h), for the same reasons.
 inline constexpr int kWinogradOutBlock = static_cast<int>(kOutChannelBlock);
 
+// A transformed kernel larger than this no longer stays in the cache between
+// blocks of tiles: three quarters of the 32 MB L3 here, which also holds the
+// activations. The CPU schedule (codegen/ScheduleWinograd.cpp) then splits
+// the threads by blocks of output channels, each over all tiles, so that
+// the kernel is read once rather than once per block of tiles; the
+// winograd pass prices tiles by the same rule.
+inline constexpr int64_t kStreamedKernelBytes = int64_t{24} << 20;
+inline bool readsKernelOnce(int64_t positions, int64_t channels, int64_t outChannels) {
+  return outChannels % kWinogradOutBlock == 0 &&
+         positions * channels * outChannels * int64_t{sizeof(float)} > kStreamedKernelBytes;
+}
+
 // The output tile extents winograd_conv2d supports. Tiles of 5 and 6 (alpha
 // 7 and 8 for 3 taps) fill more of a residue's q's on dilated grids (65
 // pixels at rate 12: 5 or 6 q's, one tile of 6 against two of 3) and cost

@@ -14,7 +14,10 @@
 // up to 4 (paired runs): 128 -> 128 channels at 65x65 rate 12, F(6x6) for
 // F(3x3), 0.79 (faster in 5 of 5); at 129x129 rate 1, F(5x5) for F(4x4),
 // 0.90 (4 of 5); 64 channels there 0.85 (4 of 5); DeepLab v3+, whose 64-
-// and 128-channel convs take tiles of 5, 0.97 (5 of 6).
+// and 128-channel convs take tiles of 5, 0.97 (5 of 6), and 0.92 more (4 of
+// 6) once its 512-channel convs, whose kernels are read once, take tiles of
+// 6; the ASPP block, whose rate-12 conv takes F(6x6) for F(3x3), 0.92 to
+// 0.94 (7 of 8).
 // The node keeps its name, inputs, dilation, padding, bias and epilogue; its
 // weight [out, C, r_y, r_x] is replaced by U = Gy g Gx^T laid out in blocks of
 // output channels, [alpha_y, alpha_x, out / 32, C, 32] (ir/Winograd.h;
@@ -48,7 +51,8 @@
 // make tiles run past the outputs (rate 24 on 65 pixels leaves 17 residues
 // with 3 q's and 7 with 2) while the direct conv skips many padding taps.
 // Each axis' tile is chosen from 2 to maxTile, tiles above kNarrowTile only
-// where the transformed kernel fits wideTileKernelBytes; Winograd is used when
+// where the products read the transformed kernel from the cache or once
+// (wideTileKernelBytes); Winograd is used when
 // direct >= minSpeedup * (gemm + transform + memory + weights) for the
 // cheapest tile pair, and among pairs within accuracyTieBreak of the
 // cheapest the smallest tiles win, since rounding grows with m.
@@ -188,9 +192,11 @@ WinogradChoice chooseWinograd(const WindowGeometry &geometry, int64_t batch, int
   if (maxTile < kMinWinogradTile) return best;
   const int64_t maxTileY = oneRow ? 1 : maxTile;
   auto kernelFits = [&](int64_t my, int64_t mx) {
-    const double positions = double((my + g.kernel[0] - 1) * (mx + g.kernel[1] - 1));
+    const int64_t positions = (my + g.kernel[0] - 1) * (mx + g.kernel[1] - 1);
     return std::max(my, mx) <= kNarrowTile ||
-           4.0 * positions * c * o <= double(model.wideTileKernelBytes);
+           positions * inChannels * outChannels * int64_t{sizeof(float)} <=
+               model.wideTileKernelBytes ||
+           readsKernelOnce(positions, inChannels, outChannels);
   };
   double cheapest = -1;
   for (int64_t my = minTileY; my <= maxTileY; ++my)

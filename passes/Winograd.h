@@ -44,8 +44,9 @@ struct WinogradCostModel {
   // output, F(4x4, 3x3) 1.9e-6, F(5x5, 3x3) 7.0e-6 and F(6x6, 3x3) 8.4e-6.
   int64_t maxTile = 6;
   // Tiles above 4 only where the transformed kernel, alpha_y alpha_x C out
-  // floats, stays below this. The products of a block of tiles stream the
-  // whole kernel, which grows with alpha^2, and they slow down once it
+  // floats, stays below this, or is read once (ir/Winograd.h,
+  // readsKernelOnce). Otherwise the products of each block of tiles stream
+  // the whole kernel, which grows with alpha^2, and they slow down once it
   // leaves the cache: one thread, F(6x6, 3x3) ran its products at 97% of the
   // peak with a 4.2 MB kernel (128 -> 128 channels) and at 68-73% with a
   // 16.8 MB one (256 -> 256), F(5x5, 3x3) at 74% with 12.8 MB, which undid

@@ -270,12 +270,18 @@ TEST(PassWinograd, ChoosesByCostOnTheIssueLayers) {
   EXPECT_EQ(mixed.tileY, 3);
   EXPECT_EQ(mixed.tileX, 4);
   // The transformed kernels of the wide tiles (5 and 6) outgrow the cache at
-  // 256 channels, so they stay out above; at 128 they pay (measured at 65x65
-  // rate 12: 0.71 of F(3x3)'s time): one tile of 6 per residue's 5 or 6 q's.
+  // 256 channels, yet would be read once per block of tiles, so they stay
+  // out above; at 128 channels they stay in the cache and pay (measured at
+  // 65x65 rate 12: 0.79 of F(3x3)'s time): one tile of 6 per residue's 5 or
+  // 6 q's. So at 512 -> 256 (the ASPP block's), whose kernel is read once.
   WinogradChoice wide = choose({1, 128, 65, 65}, 128, 12, 12);
   EXPECT_TRUE(wide.use);
   EXPECT_EQ(wide.tileY, 6);
   EXPECT_EQ(wide.tileX, 6);
+  WinogradChoice aspp = choose({1, 512, 65, 65}, 256, 12, 12);
+  EXPECT_TRUE(aspp.use);
+  EXPECT_EQ(aspp.tileY, 6);
+  EXPECT_EQ(aspp.tileX, 6);
   WinogradCostModel noWideKernel;
   noWideKernel.wideTileKernelBytes = 0;
   WinogradChoice narrow = choose({1, 128, 65, 65}, 128, 12, 12, noWideKernel);
