@@ -8,9 +8,11 @@ the same input -- oneDNN through its C++ API (onednn_bench, format_tag::any,
 and its explicit Winograd for dense 3x3 convs), PyTorch (in this process) and
 ONNX Runtime (onnxruntime-node on the ONNX exported from the PyTorch module).
 Every runner uses 2 threads and the same policy: warm-up runs, then timed
-runs until a minimum count and a minimum time; the table shows the median
-and, for atrous, min and max. "x" is a peer's median over atrous' median
-(above 1: atrous is faster). GFLOP/s counts real taps only (taps in padding
+runs until a minimum count and a minimum time, in rounds: each round runs
+atrous and then every peer, so that a slow spell of the machine falls on all
+of them alike. The table shows the median of all rounds' runs and, for
+atrous, min and max. "x" is the median over the rounds of a peer's median
+over atrous' median in that round (above 1: atrous is faster). GFLOP/s counts real taps only (taps in padding
 skipped; passes/FlopCount.h); "peak" is that over the FMA peak fma_peak
 measures in the same run (the best of its trials before and after the cases).
 Each peer's output is checked against atrous' (max |peer - atrous| relative
@@ -18,6 +20,7 @@ to max |atrous|); a mismatch above CHECK_TOL is flagged with "!" and kept in
 the JSON.
 
 Usage: bench.py --bin DIR --work DIR [--node-modules DIR] [--quick] [--json FILE] [--only REGEX]
+                [--rounds N] [--isa avx2]
 """
 
 import argparse
@@ -47,8 +50,8 @@ WEIGHTS = "random:1"
 # computation differs by far more.
 CHECK_TOL = 1e-3
 POLICIES = {
-    "full": {"warmup": 3, "min_runs": 10, "min_seconds": 1.0, "max_runs": 500},
-    "quick": {"warmup": 1, "min_runs": 3, "min_seconds": 0.0, "max_runs": 3},
+    "full": {"warmup": 3, "min_runs": 10, "min_seconds": 0.4, "max_runs": 500, "rounds": 3},
+    "quick": {"warmup": 1, "min_runs": 3, "min_seconds": 0.0, "max_runs": 3, "rounds": 1},
 }
 PEERS = ["onednn", "winograd", "torch", "ort"]
 PEER_TITLES = {"onednn": "oneDNN", "winograd": "oneDNN wino", "torch": "PyTorch", "ort": "ORT"}
@@ -67,9 +70,17 @@ def run_json(argv, env, what):
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def summary(times_ms):
+def summary(rounds):
+    """The figures of one runner from its rounds' times: the median, min and max of
+    all runs, and each round's median."""
+    times_ms = [t for r in rounds for t in r]
     return {"median_ms": statistics.median(times_ms), "min_ms": min(times_ms), "max_ms": max(times_ms),
-            "runs": len(times_ms)}
+            "runs": len(times_ms), "round_medians_ms": [statistics.median(r) for r in rounds]}
+
+
+def ratio(peer, atrous):
+    """The median over rounds of the peer's median over atrous' in the same round."""
+    return statistics.median(p / a for p, a in zip(peer["round_medians_ms"], atrous["round_medians_ms"]))
 
 
 def timing_args(policy):
@@ -87,7 +98,12 @@ def mismatch(got, want):
 class Bench:
     def __init__(self, args):
         self.args = args
-        self.policy = POLICIES["quick" if args.quick else "full"]
+        self.policy = dict(POLICIES["quick" if args.quick else "full"])
+        if args.rounds is not None:
+            if args.rounds < 1:
+                sys.exit("bench.py: --rounds must be at least 1")
+            self.policy["rounds"] = args.rounds
+        self.module_case = None
         self.env = dict(os.environ, HL_NUM_THREADS=str(THREADS), OMP_NUM_THREADS=str(THREADS),
                         ATROUS_CACHE_DIR=os.path.join(args.work, "atrous-cache"))
         # --isa avx2: atrous compiles for AVX2, oneDNN (also inside PyTorch)
@@ -120,19 +136,35 @@ class Bench:
         argv = [os.path.join(self.args.bin, "atrous_bench"), case.atr_path(d), "--weights", WEIGHTS,
                 "--save-weights", weights, "--input", input_path, "--output", atrous_out] + self.atrous_target + \
             timing_args(self.policy)
-        a = run_json(argv, self.env, "atrous_bench")
-        result = {"id": case.id, "title": case.title, "flops": a["flops"],
-                  "atrous": dict(summary(a["times_ms"]), compile_s=a["compile_s"]), "peers": {}}
-        want = np.load(atrous_out)
-        for peer in PEERS:
-            try:
-                r = getattr(self, "peer_" + peer)(case, d, input_path, weights)
-            except Exception as e:  # a failing peer is reported, the run goes on
-                r = {"error": str(e)}
-            if "output" in r:
-                r["mismatch"] = mismatch(np.load(r.pop("output")), want)
-            result["peers"][peer] = r
-        return result
+        atrous_rounds, peer_rounds, peers = [], {p: [] for p in PEERS}, {}
+        for k in range(self.policy["rounds"]):
+            a = run_json(argv, self.env, "atrous_bench")
+            atrous_rounds.append(a["times_ms"])
+            if k == 0:
+                first = a
+                want = np.load(atrous_out)
+            for peer in PEERS:
+                if k > 0 and not peer_rounds[peer]:
+                    continue  # not applicable, or failed in the first round
+                try:
+                    r = getattr(self, "peer_" + peer)(case, d, input_path, weights)
+                except Exception as e:  # a failing peer is reported, the run goes on
+                    r = {"error": str(e)}
+                if "times_ms" in r:
+                    peer_rounds[peer].append(r.pop("times_ms"))
+                if k == 0:
+                    if "output" in r:
+                        r["mismatch"] = mismatch(np.load(r.pop("output")), want)
+                    peers[peer] = r
+                elif "error" in r:
+                    peers[peer] = r
+                    peer_rounds[peer] = []
+        atrous = dict(summary(atrous_rounds), compile_s=first["compile_s"])
+        for peer, r in peers.items():
+            if peer_rounds[peer]:
+                r.update(summary(peer_rounds[peer]))
+                r["x"] = ratio(r, atrous)
+        return {"id": case.id, "title": case.title, "flops": first["flops"], "atrous": atrous, "peers": peers}
 
     def peer_onednn(self, case, d, input_path, weights, algorithm="direct"):
         spec = case.onednn_spec(algorithm)
@@ -149,7 +181,7 @@ class Bench:
         if "unsupported" in r:
             return {"na": r["unsupported"]}
         self.onednn_version = r["version"]
-        result = dict(summary(r["times_ms"]), impl=r["impl"])
+        result = {"times_ms": r["times_ms"], "impl": r["impl"]}
         if spec["skipped"]:
             result["note"] = "leaves out " + ", ".join(spec["skipped"]) + " (not checked)"
         else:
@@ -162,7 +194,11 @@ class Bench:
         return self.peer_onednn(case, d, input_path, weights, "winograd")
 
     def torch_module(self, case, weights):
-        return torch_models.load_safetensors(case.torch_module(), weights)
+        """The case's PyTorch module on the saved weights, built once per case."""
+        if self.module_case != case.id:
+            self.module = torch_models.load_safetensors(case.torch_module(), weights)
+            self.module_case = case.id
+        return self.module
 
     def peer_torch(self, case, d, input_path, weights):
         module = self.torch_module(case, weights)
@@ -179,20 +215,21 @@ class Bench:
                 times.append((time.perf_counter() - t0) * 1e3)
         out = os.path.join(d, "torch.npy")
         np.save(out, y.numpy())
-        return dict(summary(times), output=out)
+        return {"times_ms": times, "output": out}
 
     def peer_ort(self, case, d, input_path, weights):
         if not self.has_ort:
             return {"na": "onnxruntime-node not installed"}
         onnx_path = os.path.join(d, "model.onnx")
-        torch_models.export_onnx(self.torch_module(case, weights), case.input_shape(), onnx_path)
+        if not os.path.exists(onnx_path):
+            torch_models.export_onnx(self.torch_module(case, weights), case.input_shape(), onnx_path)
         out = os.path.join(d, "ort.npy")
         p = self.policy
         r = run_json(["node", os.path.join(HERE, "ort_bench.js"), onnx_path, input_path, out, str(THREADS),
                       str(p["warmup"]), str(p["min_runs"]), str(p["min_seconds"]), str(p["max_runs"])],
                      self.env, "ort_bench.js")
         self.ort_version = r.get("version")
-        return dict(summary(r["times_ms"]), output=out)
+        return {"times_ms": r["times_ms"], "output": out}
 
 
 # ------------------------------------------------------------ the table ----
@@ -215,7 +252,7 @@ def table(results, peak):
             q = r["peers"][p]
             if "median_ms" in q:
                 flag = "!" if q.get("mismatch", 0) > CHECK_TOL else ""
-                row += [fmt_ms(q["median_ms"]) + flag, "%.2fx" % (q["median_ms"] / a["median_ms"])]
+                row += [fmt_ms(q["median_ms"]) + flag, "%.2fx" % q["x"]]
             else:
                 row += ["err" if "error" in q else "n/a", ""]
         rows.append(row)
@@ -268,6 +305,8 @@ def main():
     parser.add_argument("--quick", action="store_true", help="a smoke subset, few runs")
     parser.add_argument("--json", help="write the results here")
     parser.add_argument("--only", help="run the cases whose id matches this regex (also with --quick)")
+    parser.add_argument("--rounds", type=int, help="rounds of atrous and every peer per case "
+                        "(default: 3 in full mode, 1 in quick mode)")
     parser.add_argument("--isa", choices=["auto", "avx2"], default="auto",
                         help="avx2: atrous, oneDNN and PyTorch limited to AVX2 (ORT is not), and the FMA peak of AVX2")
     args = parser.parse_args()
@@ -302,8 +341,9 @@ def main():
            peak, peaks[0]["isa"],
            ", ".join("%.1f" % p["gflops"] for p in peaks)))
     print("peers: " + ", ".join("%s %s" % (k, v) for k, v in versions(bench).items() if v))
-    print("ms: median of %s; x = peer median / atrous median (above 1: atrous faster)\n" %
-          ("%(min_runs)d+ runs and %(min_seconds)gs after %(warmup)d warm-up" % bench.policy))
+    print("ms: median of %d round(s) of %s, atrous and its peers in turn; x = median over the rounds of "
+          "peer median / atrous median (above 1: atrous faster)\n" %
+          (bench.policy["rounds"], "%(min_runs)d+ runs and %(min_seconds)gs after %(warmup)d warm-up" % bench.policy))
     load = max(load_before, os.getloadavg()[0])
     if load > (os.cpu_count() or 1) / 2:
         print("warning: the machine was busy (load average up to %.1f on %d CPUs): the figures are noisy\n" %
