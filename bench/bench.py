@@ -50,7 +50,7 @@ WEIGHTS = "random:1"
 # computation differs by far more.
 CHECK_TOL = 1e-3
 POLICIES = {
-    "full": {"warmup": 3, "min_runs": 10, "min_seconds": 0.4, "max_runs": 500, "rounds": 3},
+    "full": {"warmup": 3, "min_runs": 8, "min_seconds": 0.25, "max_runs": 300, "rounds": 5},
     "quick": {"warmup": 1, "min_runs": 3, "min_seconds": 0.0, "max_runs": 3, "rounds": 1},
 }
 PEERS = ["onednn", "winograd", "torch", "ort"]
@@ -306,7 +306,7 @@ def main():
     parser.add_argument("--json", help="write the results here")
     parser.add_argument("--only", help="run the cases whose id matches this regex (also with --quick)")
     parser.add_argument("--rounds", type=int, help="rounds of atrous and every peer per case "
-                        "(default: 3 in full mode, 1 in quick mode)")
+                        "(default: 5 in full mode, 1 in quick mode)")
     parser.add_argument("--isa", choices=["auto", "avx2"], default="auto",
                         help="avx2: atrous, oneDNN and PyTorch limited to AVX2 (ORT is not), and the FMA peak of AVX2")
     args = parser.parse_args()
