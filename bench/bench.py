@@ -12,9 +12,10 @@ runs until a minimum count and a minimum time, in rounds: each round runs
 atrous and then every peer, so that a slow spell of the machine falls on all
 of them alike. The table shows the median of all rounds' runs and, for
 atrous, min and max. "x" is the median over the rounds of a peer's median
-over atrous' median in that round (above 1: atrous is faster). GFLOP/s counts real taps only (taps in padding
-skipped; passes/FlopCount.h); "peak" is that over the FMA peak fma_peak
-measures in the same run (the best of its trials before and after the cases).
+over atrous' median in that round (above 1: atrous is faster). GFLOP/s
+counts real taps only (taps in padding skipped; passes/FlopCount.h); "peak"
+is that over the FMA peak fma_peak measures in the same run (the best of its
+trials before and after the cases).
 Each peer's output is checked against atrous' (max |peer - atrous| relative
 to max |atrous|); a mismatch above CHECK_TOL is flagged with "!" and kept in
 the JSON.
