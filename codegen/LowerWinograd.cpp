@@ -16,7 +16,8 @@
 // so the stages hold whatever the strides of the input and output buffers.
 // A winograd_conv1d is the conv of one row (ir/Winograd.h, winogradWindow):
 // its y axis is one tile of one element, and only its input and output
-// index without it.
+// index without it. A bounded tile's transform reads a patch of 4 elements
+// into 3 positions; the stages are the same.
 #include <cmath>
 
 #include "codegen/Lowering.h"
@@ -103,7 +104,7 @@ LoweredNode lowerWinograd(const Node &node, const NodeOperands &ops) {
   s.rows = Func(name + "_wino_rows");
   std::vector<Expr> rowSums;
   for (int p = 0; p < ty.alpha; ++p)
-    rowSums.push_back(combination(row(ty.bt, ty.alpha, p), [&](int i) {
+    rowSums.push_back(combination(row(ty.bt, ty.patch, p), [&](int i) {
       Expr column = ax.inputAt(tileCol, 0) + j * static_cast<int>(ax.a.dilation);
       if (oneRow) return padded.at({n, c, column});
       return padded.at({n, c, ay.inputAt(tileRow, i), column});
@@ -114,7 +115,7 @@ LoweredNode lowerWinograd(const Node &node, const NodeOperands &ops) {
   std::vector<Expr> inputSums;
   for (int p = 0; p < tx.alpha; ++p)
     inputSums.push_back(
-        combination(row(tx.bt, tx.alpha, p), [&](int l) { return s.rows(c, k, l, xi); }));
+        combination(row(tx.bt, tx.patch, p), [&](int l) { return s.rows(c, k, l, xi); }));
   s.input(c, k, nu, xi) = Halide::mux(nu, inputSums);
 
   const LoweredValue &u = ops.param("weight");

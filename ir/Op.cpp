@@ -46,7 +46,7 @@ std::vector<AttrSpec> convAttrs() {
 
 // A stride-1, ungrouped conv computed by Winograd's F(tile, kernel): its
 // stride and groups are implied, its weight is transformed. A 1-D one may
-// be causal.
+// be causal; a 2-D one may take bounded tiles (ir/Winograd.h).
 std::vector<AttrSpec> winogradAttrs(int spatialRank) {
   std::vector<std::string> pads = {"same", "valid"};
   if (spatialRank == 1) pads.push_back("causal");
@@ -56,6 +56,7 @@ std::vector<AttrSpec> winogradAttrs(int spatialRank) {
                              def("dilation", AttrType::Ints, Ints{1}),
                              choice("pad", AttrType::Pad, Ints{0}, pads),
                              def("bias", AttrType::Bool, true)};
+  if (spatialRank == 2) a.push_back(def("bounded", AttrType::Bool, false));
   addEpilogueAttrs(a);
   return a;
 }

@@ -138,6 +138,7 @@ TensorType inferWinograd(const Node &node, const TensorType &x) {
   if (std::all_of(kernel.begin(), kernel.end(), [](int64_t r) { return r == 1; }))
     throw Error(info.name + " kernel must not be " + (rank == 1 ? "1" : "1x1"));
   WindowGeometry g = windowGeometry(node, x.shape);
+  winogradWindow(node, x.shape); // checks bounded tiles
   Shape out = {x.shape[0], positiveInt(node.attrs, "out")};
   out.insert(out.end(), g.out.begin(), g.out.end());
   return {x.dtype, out};

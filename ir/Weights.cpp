@@ -25,12 +25,13 @@ std::vector<ParamSpec> paramSpecs(const Graph &graph, const Node &node) {
   } else if (isWinogradConv(node.op)) {
     // The transformed kernel U, laid out for the batched product over input
     // channels: [alpha_y, alpha_x, out blocks, C, 32], without alpha_y in 1-D
-    // (docs/ops.md).
+    // (docs/ops.md); a bounded tile has 3 positions per axis (ir/Winograd.h).
     int64_t out = node.attrs.getInt("out");
     std::vector<int64_t> tile = node.attrs.getInts("tile"), kernel = node.attrs.getInts("kernel");
+    const int64_t fewer = node.attrs.has("bounded") && node.attrs.getBool("bounded") ? 2 : 1;
     Shape u;
-    if (node.op == OpKind::WinogradConv2d) u.push_back(tile[0] + kernel[0] - 1);
-    u.push_back(tile.back() + kernel.back() - 1);
+    if (node.op == OpKind::WinogradConv2d) u.push_back(tile[0] + kernel[0] - fewer);
+    u.push_back(tile.back() + kernel.back() - fewer);
     for (int64_t e :
          {(out + kWinogradOutBlock - 1) / kWinogradOutBlock, channels, int64_t{kWinogradOutBlock}})
       u.push_back(e);

@@ -64,6 +64,7 @@ WinogradTransform build(int m, int r) {
   t.m = m;
   t.r = r;
   t.alpha = m + r - 1;
+  t.patch = t.alpha;
   const int a = t.alpha, finite = a - 1;
   t.at.assign(static_cast<size_t>(m * a), 0.0);
   t.g.assign(static_cast<size_t>(a * r), 0.0);
@@ -126,6 +127,28 @@ const WinogradTransform &winogradTransform(int64_t m, int64_t r) {
   return all[static_cast<size_t>((r - 1) * tiles + m - kMinWinogradTile)];
 }
 
+const WinogradTransform &boundedWinogradTransform() {
+  static const WinogradTransform bounded = [] {
+    WinogradTransform t;
+    t.m = 2;
+    t.r = 3;
+    t.alpha = 3;
+    t.patch = 4;
+    t.at = {1, 1, 0, 1, 0, 1};
+    t.g = {0, 1, 0, 0, -1, 1, 1, -1, 0};
+    t.bt = {0, 1, 1, 0, 0, 0, 1, 0, 0, 1, 0, 0};
+    return t;
+  }();
+  return bounded;
+}
+
+bool boundsTiles(const WindowGeometry &g, int d) {
+  const size_t i = static_cast<size_t>(d);
+  const int64_t dilation = g.dilation[i];
+  return g.kernel[i] == 3 && g.stride[i] == 1 && g.out[i] <= 2 * dilation &&
+         g.padBegin[i] >= dilation && 3 * dilation - g.padBegin[i] >= g.in[i];
+}
+
 WinogradAxis winogradAxis(int64_t extent, int64_t dilation, int64_t m) {
   WinogradAxis a;
   a.m = m;
@@ -154,6 +177,13 @@ WinogradWindow winogradWindow(const Node &node, const Shape &input) {
   WinogradWindow w;
   w.g = asRows(windowGeometry(node, input));
   const std::vector<int64_t> tile = node.attrs.getInts("tile");
+  if (node.attrs.has("bounded") && node.attrs.getBool("bounded")) {
+    if (tile.front() != 2 || tile.back() != 2 || !boundsTiles(w.g, 0) || !boundsTiles(w.g, 1))
+      throw Error("bounded winograd tiles need tile=2, kernel=3 and, per axis, out <= 2 "
+                  "dilation, pad_begin >= dilation and 3 dilation - pad_begin >= in");
+    w.y = w.x = &boundedWinogradTransform();
+    return w;
+  }
   w.y = &winogradTransform(node.op == OpKind::WinogradConv1d ? 1 : tile[0], w.g.kernel[0]);
   w.x = &winogradTransform(tile.back(), w.g.kernel[1]);
   return w;

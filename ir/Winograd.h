@@ -23,16 +23,17 @@ namespace atrous {
 struct WinogradTransform {
   int m = 0;     // output tile extent
   int r = 0;     // kernel taps
-  int alpha = 0; // input tile extent, m + r - 1
+  int alpha = 0; // transformed positions, m + r - 1 (3 for a bounded tile)
+  int patch = 0; // input tile extent, m + r - 1
   // The finite interpolation points p_0 .. p_{alpha-2}; the last point is
   // infinity. Chosen per count for f32 accuracy (see winogradTransform).
   std::vector<double> points;
-  // Row-major: at is m x alpha, g is alpha x r, bt is alpha x alpha.
+  // Row-major: at is m x alpha, g is alpha x r, bt is alpha x patch.
   std::vector<double> at, g, bt;
 
   double AT(int i, int j) const { return at[static_cast<size_t>(i * alpha + j)]; }
   double G(int j, int k) const { return g[static_cast<size_t>(j * r + k)]; }
-  double BT(int i, int j) const { return bt[static_cast<size_t>(i * alpha + j)]; }
+  double BT(int i, int j) const { return bt[static_cast<size_t>(i * patch + j)]; }
 };
 
 // The transformed kernel is stored in blocks of this many output channels,
@@ -78,6 +79,23 @@ inline bool isWinogradKernel(int64_t r) {
 // kernel extent, and F(1, 1), the identity (the y axis of a 1-D conv, see
 // winogradWindow); throws atrous::Error for any other m or r.
 const WinogradTransform &winogradTransform(int64_t m, int64_t r = 3);
+
+// The bounded tile: 2 outputs of a 3-tap correlation whose patch (d0, d1,
+// d2, d3) lies in the zero padding at both ends, d0 = d3 = 0, so that y0 =
+// g1 d1 + g2 d2 and y1 = g0 d1 + g1 d2: a 2x2 Toeplitz product, which takes 3
+// multiplies, M0 = g1 (d1 + d2), M1 = (g2 - g1) d2, M2 = (g0 - g1) d1, y0 =
+// M0 + M1, y1 = M0 + M2, against 4 for F(2, 3). It is exact where every
+// residue of an axis holds at most 2 outputs and the padding bounds its
+// patch (boundsTiles): dilated convs whose rate is half the map or more,
+// where the direct conv's taps mostly read padding (33x33 at rate 18: 3
+// positions per residue, 54 per axis, against 63 real taps).
+const WinogradTransform &boundedWinogradTransform();
+
+// Whether axis `d` of a 3-tap stride-1 window takes bounded tiles: each
+// residue holds at most 2 outputs (out <= 2 dilation) and its patch's first
+// and last elements lie outside the input (padBegin >= dilation, 3 dilation
+// - padBegin >= in).
+bool boundsTiles(const WindowGeometry &g, int d);
 
 // How one output axis of extent `extent` splits into tiles on the dilated
 // grid of `dilation`: output o = q * dilation + r belongs to residue r, whose

@@ -17,7 +17,10 @@
 // and 128-channel convs take tiles of 5, 0.97 (5 of 6), and 0.92 more (4 of
 // 6) once its 512-channel convs, whose kernels are read once, take tiles of
 // 6; the ASPP block, whose rate-12 conv takes F(6x6) for F(3x3), 0.92 to
-// 0.94 (7 of 8).
+// 0.94 (7 of 8). Bounded tiles (ir/Winograd.h) for the direct conv of a
+// rate at least half the map: 33x33 rate 18 (256 channels), 0.73 (5 of 5),
+// as their 3x3 positions per residue against 63^2 / 18^2 real taps predict;
+// the ASPP block, whose rate-36 conv takes them, 0.93 (3 of 4).
 // The node keeps its name, inputs, dilation, padding, bias and epilogue; its
 // weight [out, C, r_y, r_x] is replaced by U = Gy g Gx^T laid out in blocks of
 // output channels, [alpha_y, alpha_x, out / 32, C, 32] (ir/Winograd.h;
@@ -52,7 +55,8 @@
 // with 3 q's and 7 with 2) while the direct conv skips many padding taps.
 // Each axis' tile is chosen from 2 to maxTile, tiles above kNarrowTile only
 // where the products read the transformed kernel from the cache or once
-// (wideTileKernelBytes); Winograd is used when
+// (wideTileKernelBytes); where both axes take bounded tiles, they are priced
+// with alpha = 3 and win a tie. Winograd is used when
 // direct >= minSpeedup * (gemm + transform + memory + weights) for the
 // cheapest tile pair, and among pairs within accuracyTieBreak of the
 // cheapest the smallest tiles win, since rounding grows with m.
@@ -94,9 +98,10 @@ double weightTraffic(double taps, double channels, double outChannels,
   return 4.0 * taps * channels * outChannels * model.flopsPerByte;
 }
 
-double winogradCost(const WindowGeometry &g, int64_t my, int64_t mx, double channels,
+double winogradCost(const WindowGeometry &g, int64_t my, int64_t mx, bool bounded, double channels,
                     double outChannels, bool tilesStayInCache, const WinogradCostModel &model) {
-  const double ay = double(my + g.kernel[0] - 1), ax = double(mx + g.kernel[1] - 1);
+  const int64_t positions = bounded ? 2 : 1; // fewer than m + r - 1 by this
+  const double ay = double(my + g.kernel[0] - positions), ax = double(mx + g.kernel[1] - positions);
   const double tiles = double(winogradAxis(g.out[0], g.dilation[0], my).tiles()) *
                        double(winogradAxis(g.out[1], g.dilation[1], mx).tiles());
   const double gemm = 2.0 * tiles * ay * ax * channels * outChannels / model.gemmEfficiency;
@@ -159,9 +164,9 @@ public:
         auto it = weights->find(node.name + ".weight");
         if (it == weights->end())
           throw Error("winograd: weight '" + node.name + ".weight' is missing");
-        it->second = winogradWeight(it->second, choice.tileY, choice.tileX);
+        it->second = winogradWeight(it->second, choice.tileY, choice.tileX, choice.bounded);
       }
-      Node w = winogradNodeFor(node, choice.tileY, choice.tileX);
+      Node w = winogradNodeFor(node, choice.tileY, choice.tileX, choice.bounded);
       for (ValueId &v : w.inputs)
         v = rw.map(v);
       rw.setMap(id, rw.add(std::move(w)));
@@ -202,14 +207,14 @@ WinogradChoice chooseWinograd(const WindowGeometry &geometry, int64_t batch, int
   for (int64_t my = minTileY; my <= maxTileY; ++my)
     for (int64_t mx = kMinWinogradTile; mx <= maxTile; ++mx) {
       if (!kernelFits(my, mx)) continue;
-      double cost = n * winogradCost(g, my, mx, c, o, oneRow, model);
+      double cost = n * winogradCost(g, my, mx, false, c, o, oneRow, model);
       if (cheapest < 0 || cost < cheapest) cheapest = cost;
     }
   // The smallest tiles (by m_y + m_x, then cost) among the near-cheapest.
   for (int64_t my = minTileY; my <= maxTileY; ++my)
     for (int64_t mx = kMinWinogradTile; mx <= maxTile; ++mx) {
       if (!kernelFits(my, mx)) continue;
-      double cost = n * winogradCost(g, my, mx, c, o, oneRow, model);
+      double cost = n * winogradCost(g, my, mx, false, c, o, oneRow, model);
       if (cost > cheapest * (1.0 + model.accuracyTieBreak)) continue;
       bool better = best.tileY == 0 || my + mx < best.tileY + best.tileX ||
                     (my + mx == best.tileY + best.tileX && cost < best.winogradCost);
@@ -218,11 +223,21 @@ WinogradChoice chooseWinograd(const WindowGeometry &geometry, int64_t batch, int
       best.tileX = mx;
       best.winogradCost = cost;
     }
-  best.use = best.directCost >= model.minSpeedup * best.winogradCost;
+  // Bounded tiles, where they apply, do the fewest products and are exact
+  // but for the rounding of 3 positions.
+  if (!oneRow && boundsTiles(g, 0) && boundsTiles(g, 1)) {
+    const double cost = n * winogradCost(g, 2, 2, true, c, o, false, model);
+    if (best.tileY == 0 || cost <= best.winogradCost) {
+      best.tileY = best.tileX = 2;
+      best.bounded = true;
+      best.winogradCost = cost;
+    }
+  }
+  best.use = best.tileY != 0 && best.directCost >= model.minSpeedup * best.winogradCost;
   return best;
 }
 
-Node winogradNodeFor(const Node &conv, int64_t tileY, int64_t tileX) {
+Node winogradNodeFor(const Node &conv, int64_t tileY, int64_t tileX, bool bounded) {
   if (!isCandidate(conv))
     throw Error("winograd: node '" + conv.name +
                 "' is not a stride-1 ungrouped conv of 1 to 3 taps per axis");
@@ -243,10 +258,14 @@ Node winogradNodeFor(const Node &conv, int64_t tileY, int64_t tileX) {
   w.attrs.set("kernel", kernel.front() == kernel.back() ? std::vector<int64_t>{kernel[0]} : kernel);
   for (const char *copied : {"dilation", "pad", "bias", "act", "alpha", "layout"})
     w.attrs.set(copied, conv.attrs.get(copied));
+  if (!oneD)
+    w.attrs.set("bounded", bounded);
+  else if (bounded)
+    throw Error("winograd: conv1d '" + conv.name + "' takes no bounded tiles");
   return w;
 }
 
-Tensor winogradWeight(const Tensor &convWeight, int64_t tileY, int64_t tileX) {
+Tensor winogradWeight(const Tensor &convWeight, int64_t tileY, int64_t tileX, bool bounded) {
   const Shape &shape = convWeight.shape();
   const bool oneD = shape.size() == 3;
   // A conv1d's kernel is the one row of a 2-D kernel, with tiles of 1 along y.
@@ -257,7 +276,12 @@ Tensor winogradWeight(const Tensor &convWeight, int64_t tileY, int64_t tileX) {
                 "to 3, not all 1 (a conv1d with tiles of 1 along y), got " +
                 shapeStr(shape) + " for tiles " + std::to_string(tileY) + "x" +
                 std::to_string(tileX));
-  const WinogradTransform &ty = winogradTransform(tileY, ry), &tx = winogradTransform(tileX, rx);
+  if (bounded && (oneD || ry != 3 || rx != 3 || tileY != 2 || tileX != 2))
+    throw Error("winograd: bounded tiles take a 3x3 kernel in tiles of 2x2, got " +
+                shapeStr(shape) + " for tiles " + std::to_string(tileY) + "x" +
+                std::to_string(tileX));
+  const WinogradTransform &ty = bounded ? boundedWinogradTransform() : winogradTransform(tileY, ry);
+  const WinogradTransform &tx = bounded ? boundedWinogradTransform() : winogradTransform(tileX, rx);
   const int64_t out = shape[0], channels = shape[1], block = kWinogradOutBlock;
   const int64_t blocks = (out + block - 1) / block, taps = ry * rx;
   Shape uShape = {ty.alpha, tx.alpha, blocks, channels, block};

@@ -62,6 +62,7 @@ struct WinogradCostModel {
 struct WinogradChoice {
   bool use = false;
   int64_t tileY = 0, tileX = 0;
+  bool bounded = false;                    // bounded tiles of 2 (ir/Winograd.h) on both axes
   double directCost = 0, winogradCost = 0; // FLOPs at peak, for the best tile
 };
 
@@ -77,9 +78,11 @@ WinogradChoice chooseWinograd(const WindowGeometry &geometry, int64_t batch, int
 // [out, C, r_y, r_x] (U[xi][nu][c][o] at [xi, nu, o / 32, c, o % 32], zeros
 // past out), computed in double and rounded once; for a conv1d (tileY 1),
 // the winograd_conv1d node and [alpha_x, ceil(out / 32), C, 32] from
-// [out, C, r]. Throws atrous::Error when `conv` or the tiles do not qualify.
-Node winogradNodeFor(const Node &conv, int64_t tileY, int64_t tileX);
-Tensor winogradWeight(const Tensor &convWeight, int64_t tileY, int64_t tileX);
+// [out, C, r]. `bounded` takes bounded tiles (tiles 2x2 of a 3x3 conv;
+// weight [3, 3, ceil(out / 32), C, 32]). Throws atrous::Error when `conv` or
+// the tiles do not qualify.
+Node winogradNodeFor(const Node &conv, int64_t tileY, int64_t tileX, bool bounded = false);
+Tensor winogradWeight(const Tensor &convWeight, int64_t tileY, int64_t tileX, bool bounded = false);
 
 std::unique_ptr<Pass> createWinogradPass(WinogradCostModel model = {});
 

@@ -2,8 +2,9 @@
 // algorithm itself rather than by the direct conv it equals, so that tests
 // of the winograd pass measure the algorithm's rounding: on the dilated grid of every residue
 // (ry, rx) (outputs oy = qy * dy + ry), each m_y x m_x tile of q's takes its
-// alpha_y x alpha_x input patch (element (i, j) at ((ty * m_y + i) * dy + ry -
-// pad_top, ...), zero outside the input), transforms it, multiplies it with
+// input patch (element (i, j) at ((ty * m_y + i) * dy + ry - pad_top, ...),
+// zero outside the input; alpha x alpha, or 4 x 4 into 3 x 3 positions for
+// a bounded tile), transforms it, multiplies it with
 // the transformed kernel U (stored in blocks of output channels, docs/ops.md)
 // position by position summing over input channels, and transforms the
 // products back. Everything runs in double from the f32 input and U, so the
@@ -46,7 +47,7 @@ Tensor winogradConv(const Node &node, const Tensor &x, const Tensor &weight, con
   const WinogradWindow w = winogradWindow(node, x.shape());
   const WindowGeometry &g = w.g;
   const WinogradTransform &ty = *w.y, &tx = *w.x;
-  const int my = ty.m, mx = tx.m, ay = ty.alpha, ax = tx.alpha;
+  const int my = ty.m, mx = tx.m, ay = ty.alpha, ax = tx.alpha, py = ty.patch, px = tx.patch;
   const int64_t batch = x.shape()[0], channels = x.shape()[1], inH = g.in[0], inW = g.in[1];
   const int64_t outChannels = node.type.shape[1], outH = g.out[0], outW = g.out[1];
   const int64_t dy = g.dilation[0], dx = g.dilation[1];
@@ -56,7 +57,7 @@ Tensor winogradConv(const Node &node, const Tensor &x, const Tensor &weight, con
   float *ys = y.f32();
   const size_t positions = static_cast<size_t>(ay * ax);
   std::vector<std::vector<double>> v(static_cast<size_t>(channels));
-  std::vector<double> patch(positions), product(positions);
+  std::vector<double> patch(static_cast<size_t>(py * px)), product(positions);
   for (int64_t n = 0; n < batch; ++n)
     for (int64_t ry = 0; ry < dy; ++ry)
       for (int64_t rx = 0; rx < dx; ++rx) {
@@ -65,15 +66,15 @@ Tensor winogradConv(const Node &node, const Tensor &x, const Tensor &weight, con
         for (int64_t tileY = 0; tileY < tilesY; ++tileY)
           for (int64_t tileX = 0; tileX < tilesX; ++tileX) {
             for (int64_t c = 0; c < channels; ++c) {
-              for (int i = 0; i < ay; ++i)
-                for (int j = 0; j < ax; ++j) {
+              for (int i = 0; i < py; ++i)
+                for (int j = 0; j < px; ++j) {
                   const int64_t iy = (tileY * my + i) * dy + ry - g.padBegin[0];
                   const int64_t ix = (tileX * mx + j) * dx + rx - g.padBegin[1];
                   const bool inside = iy >= 0 && iy < inH && ix >= 0 && ix < inW;
-                  patch[static_cast<size_t>(i * ax + j)] =
+                  patch[static_cast<size_t>(i * px + j)] =
                       inside ? xs[((n * channels + c) * inH + iy) * inW + ix] : 0.0;
                 }
-              v[static_cast<size_t>(c)] = sandwich(ty.bt, ay, patch, ay, ax, tx.bt, ax);
+              v[static_cast<size_t>(c)] = sandwich(ty.bt, ay, patch, py, px, tx.bt, ax);
             }
             for (int64_t o = 0; o < outChannels; ++o) {
               for (size_t p = 0; p < positions; ++p) {

@@ -254,7 +254,7 @@ class Model:
         args = [x] + ([("residual", residual)] if residual is not None else [])
         return self.node(name, "conv%dd" % rank, args, full, t)
 
-    def winograd(self, name, x, tile, act="none", residual=None, alpha=0.01, **attrs):
+    def winograd(self, name, x, tile, act="none", residual=None, alpha=0.01, bounded=False, **attrs):
         """winograd_conv2d (winograd_conv1d over a sequence): the weight written is
         U = Gy g Gx^T (G g) of a random 3-tap conv kernel g in its blocked layout,
         the golden the conv with g (docs/ops.md, Winograd details)."""
@@ -265,14 +265,19 @@ class Model:
         begin, end = resolve_pad(attrs.get("pad", 0), rank, [3] * rank, [1] * rank, dilation,
                                  list(x.t.shape[2:]))
         g = self.randn([out, cin] + [3] * rank, 1 / math.sqrt(cin * 3 ** rank))
-        if rank == 2:
+        if bounded:
+            # Bounded tiles (docs/ops.md): U0 = g1, U1 = g2 - g1, U2 = g0 - g1 per axis.
+            gb = torch.tensor([[0.0, 1.0, 0.0], [0.0, -1.0, 1.0], [1.0, -1.0, 0.0]], dtype=torch.float64)
+            u = torch.einsum("ik,ockl,jl->ijco", gb, g, gb)
+        elif rank == 2:
             u = torch.einsum("ik,ockl,jl->ijco", winograd_g(tiles[0]), g, winograd_g(tiles[1]))
         else:
             u = torch.einsum("ik,ock->ico", winograd_g(tiles[0]), g)
         # Stored in blocks of 32 output channels, [ay, ax, blocks, C, 32]
         # ([a, blocks, C, 32] in 1-D), zero-padded.
         blocks = -(-out // 32)
-        u = F.pad(u, (0, blocks * 32 - out)).reshape([m + 2 for m in tiles] + [cin, blocks, 32])
+        positions = [3, 3] if bounded else [m + 2 for m in tiles]
+        u = F.pad(u, (0, blocks * 32 - out)).reshape(positions + [cin, blocks, 32])
         order = (0, 1, 3, 2, 4) if rank == 2 else (0, 2, 1, 3)
         self.param(name + ".weight", u.permute(*order).contiguous().float().double())
         b = self.param(name + ".bias", self.uniform([out], -0.5, 0.5)) if attrs.get("bias", True) else None
@@ -280,6 +285,8 @@ class Model:
         t = conv(F.pad(x.t, torch_pad_order(begin, end)), g, b, 1, 0, dilation)
         t = apply_epilogue(t, act, residual, alpha)
         full = dict(attrs, tile=tile)
+        if bounded:
+            full["bounded"] = True
         if act != "none":
             full["act"] = act
         if act == "leaky_relu":
@@ -818,6 +825,14 @@ def winograd_conv2d_wide_tiles(m):
     # (two tiles of 5), column residues with 12 and 11 (two of 6).
     x = m.input("x", [1, 6, 19, 23])
     m.output(m.winograd("c", x, [5, 6], act="relu", out=7, dilation=[3, 2], pad="same"))
+
+
+@case
+def winograd_conv2d_bounded(m):
+    # Bounded tiles at rates 7 and 9 on 13 x 17: residues of two outputs and
+    # of one, the end padding explicit on one axis.
+    x = m.input("x", [1, 5, 13, 17])
+    m.output(m.winograd("c", x, 2, bounded=True, act="relu", out=6, dilation=[7, 9], pad=[7, 9, 7, 3]))
 
 
 @case

@@ -50,6 +50,23 @@ TEST(CodegenDifferential, Winograd) {
                {"dilation", i64(12)},
                {"pad", i64(12)},
                {"act", std::string("tanh")}});
+  // Bounded tiles: rates of half the map or more, residues of one and two
+  // outputs, same padding with a gated epilogue and a residual, and explicit
+  // end padding.
+  cases.oneOp(OpKind::WinogradConv2d, {{1, 24, 17, 13}, {1, 40, 17, 13}},
+              {{"out", i64(40)},
+               {"tile", i64(2)},
+               {"dilation", Ints{9, 7}},
+               {"pad", std::string("same")},
+               {"bounded", true},
+               {"act", std::string("gated")}});
+  cases.oneOp(OpKind::WinogradConv2d, {{2, 20, 11, 16}},
+              {{"out", i64(33)},
+               {"tile", i64(2)},
+               {"dilation", Ints{6, 12}},
+               {"pad", Ints{6, 12, 1, 4}},
+               {"bounded", true},
+               {"act", std::string("relu")}});
   // A rate above the output extent: most residues hold no output at all.
   cases.oneOp(OpKind::WinogradConv2d, {{1, 16, 5, 7}},
               {{"out", i64(16)}, {"tile", i64(3)}, {"dilation", i64(6)}, {"pad", i64(6)}});
@@ -290,16 +307,22 @@ TEST(CodegenDifferential, WinogradAccuracyPerTile) {
     conv.outputs.push_back(conv.addNode(makeNode(
         "c" + std::to_string(c.r) + "_" + std::to_string(c.m), OpKind::Conv2d, {x},
         {{"out", i64(64)}, {"kernel", i64(c.r)}, {"dilation", i64(2)}, {"pad", i64(c.r - 1)}})));
+  // Bounded tiles, at rate 11 on the 21 x 21 map.
+  conv.outputs.push_back(conv.addNode(
+      makeNode("bounded", OpKind::Conv2d, {x},
+               {{"out", i64(64)}, {"kernel", i64(3)}, {"dilation", i64(11)}, {"pad", i64(11)}})));
   Weights weights = randomWeights(conv, 8);
   Graph winograd = conv;
   Weights transformed = weights;
-  for (size_t k = 0; k < std::size(all); ++k) {
+  for (size_t k = 0; k < winograd.outputs.size(); ++k) {
+    const bool bounded = k == std::size(all);
+    const int64_t m = bounded ? 2 : all[k].m;
     Node &n = winograd.nodes[static_cast<size_t>(winograd.outputs[k])];
-    Node w = winogradNodeFor(n, all[k].m, all[k].m);
+    Node w = winogradNodeFor(n, m, m, bounded);
     w.type = n.type;
     n = w;
     Tensor &weight = transformed.at(n.name + ".weight");
-    weight = winogradWeight(weight, all[k].m, all[k].m);
+    weight = winogradWeight(weight, m, m, bounded);
   }
   std::vector<Tensor> inputs = {randomTensor(conv.type(x), 9)};
   std::vector<Tensor> want = runReference(conv, weights, inputs);
@@ -313,6 +336,9 @@ TEST(CodegenDifferential, WinogradAccuracyPerTile) {
     std::printf("winograd F(%dx%d, %dx%d), 64 channels: relative error %.2e\n", c.m, c.m, c.r, c.r,
                 relative);
   }
+  const double bounded = relativeError(got.at(std::size(all)), want.at(std::size(all)));
+  EXPECT_LE(bounded, 1e-6) << "bounded tiles";
+  std::printf("winograd bounded 2x2 tiles, 64 channels: relative error %.2e\n", bounded);
 }
 
 } // namespace

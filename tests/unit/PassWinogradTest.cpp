@@ -63,7 +63,7 @@ double amplification(const WinogradTransform &t) {
       double g = 0, b = 0;
       for (int k = 0; k < t.r; ++k)
         g += std::fabs(t.G(xi, k));
-      for (int j = 0; j < t.alpha; ++j)
+      for (int j = 0; j < t.patch; ++j)
         b += std::fabs(t.BT(xi, j));
       sum += std::fabs(t.AT(i, xi)) * g * b;
     }
@@ -119,13 +119,14 @@ ConvModel convModel(const Shape &in, int64_t out, const AttrList &attrs, bool re
 
 // The conv rewritten with the given tiles (the pass's own rewrite, tiles
 // forced), its weights transformed.
-Rewritten forceWinograd(const ConvModel &m, const Weights &weights, int64_t ty, int64_t tx) {
+Rewritten forceWinograd(const ConvModel &m, const Weights &weights, int64_t ty, int64_t tx,
+                        bool bounded) {
   Rewritten r{m.graph, weights, true};
-  Node w = winogradNodeFor(m.graph.node(m.conv), ty, tx);
+  Node w = winogradNodeFor(m.graph.node(m.conv), ty, tx, bounded);
   w.type = m.graph.node(m.conv).type;
   r.graph.nodes[static_cast<size_t>(m.conv)] = w;
   verify(r.graph);
-  r.weights.at("c.weight") = winogradWeight(weights.at("c.weight"), ty, tx);
+  r.weights.at("c.weight") = winogradWeight(weights.at("c.weight"), ty, tx, bounded);
   checkWeights(r.graph, r.weights);
   return r;
 }
@@ -150,9 +151,9 @@ AttrValue drawPad(Draw &d, const Ints &dilation) {
 // both through the reference interpreter, within the bound above for the
 // tiles' `amplified` product of per-axis amplifications.
 void expectWithinRoundingBound(const ConvModel &m, uint64_t seed, int64_t ty, int64_t tx,
-                               double amplified) {
+                               double amplified, bool bounded = false) {
   Weights weights = randomWeights(m.graph, seed);
-  Rewritten w = forceWinograd(m, weights, ty, tx);
+  Rewritten w = forceWinograd(m, weights, ty, tx, bounded);
   std::vector<Tensor> inputs = randomInputs(m.graph, seed);
   Tensor want = runReference(m.graph, weights, inputs)[0];
   Tensor got = runReference(w.graph, w.weights, inputs)[0];
@@ -228,6 +229,37 @@ TEST(PassWinograd, Conv1dMatchesTheConvWithinTheRoundingBound) {
   EXPECT_EQ(made, 30);
 }
 
+// Bounded tiles (ir/Winograd.h) within the same bound: drawn maps of at most
+// twice the rate per axis (so residues of one and of two outputs), same or
+// explicit padding that bounds every patch, every epilogue, residuals.
+TEST(PassWinograd, BoundedTilesMatchTheConvWithinTheRoundingBound) {
+  const char *acts[] = {"none", "relu", "sigmoid", "gated"};
+  const double amplified = std::pow(amplification(boundedWinogradTransform()), 2);
+  Draw d(20261201);
+  int made = 0;
+  for (int attempt = 0; made < 30 && attempt < 500; ++attempt) {
+    const Shape in = {d.range(1, 2), d.range(1, 12), d.range(2, 23), d.range(2, 23)};
+    const Ints dilation = {d.range((in[2] + 1) / 2, in[2] + 2),
+                           d.range((in[3] + 1) / 2, in[3] + 2)};
+    // pad_begin = d and an end pad that keeps the output within 2 d.
+    const AttrValue pad = d.coin()
+                              ? AttrValue(std::string("same"))
+                              : AttrValue(Ints{dilation[0], dilation[1], d.range(0, dilation[0]),
+                                               d.range(0, dilation[1])});
+    const std::string act = acts[d.range(0, 3)];
+    const int64_t out = act == "gated" ? 2 * d.range(1, 6) : d.range(1, 12);
+    AttrList attrs = {{"dilation", dilation}, {"pad", pad}, {"bias", d.coin()}, {"act", act}};
+    ConvModel m = convModel(in, out, attrs, d.coin());
+    if (!m.ok) continue;
+    const WindowGeometry g = windowGeometry(m.graph.node(m.conv), in);
+    if (!boundsTiles(g, 0) || !boundsTiles(g, 1)) continue;
+    ++made;
+    SCOPED_TRACE("case " + std::to_string(made) + ": " + printGraph(m.graph));
+    expectWithinRoundingBound(m, static_cast<uint64_t>(made), 2, 2, amplified, true);
+  }
+  EXPECT_EQ(made, 30);
+}
+
 WinogradChoice choose(const Shape &in, int64_t out, int64_t dilation, int64_t pad,
                       const WinogradCostModel &model = {}) {
   ConvModel m = convModel(in, out, {{"dilation", Ints{dilation}}, {"pad", Ints{pad}}}, false);
@@ -256,13 +288,20 @@ TEST(PassWinograd, ChoosesByCostOnTheIssueLayers) {
       EXPECT_EQ(c.tileX, e.tile);
     }
   }
-  // On 33x33 rate 12 still fills tiles of 3; at rates 18 and 24 most
-  // residues hold one or two q's, and the direct conv's skipped padding taps
-  // win.
+  // On 33x33 rate 12 still fills tiles of 3. At rates 18 and 24 every
+  // residue holds one or two q's and the padding bounds it: bounded tiles
+  // (3 positions per residue and axis) beat the direct conv's 63 real taps
+  // per axis at rate 18 (measured 0.73 of its time), not its 51 at rate 24,
+  // where 15 of the 24 residues hold a single q.
   WinogradChoice r12 = choose({1, 256, 33, 33}, 256, 12, 12);
   EXPECT_TRUE(r12.use);
   EXPECT_EQ(r12.tileY, 3);
-  EXPECT_FALSE(choose({1, 256, 33, 33}, 256, 18, 18).use);
+  EXPECT_FALSE(r12.bounded);
+  WinogradChoice r18 = choose({1, 256, 33, 33}, 256, 18, 18);
+  EXPECT_TRUE(r18.use);
+  EXPECT_TRUE(r18.bounded);
+  EXPECT_EQ(r18.tileY, 2);
+  EXPECT_EQ(r18.tileX, 2);
   EXPECT_FALSE(choose({1, 256, 33, 33}, 256, 24, 24).use);
   // Axes choose their tiles apart: 129 pixels at rate 12 fill tiles of 4.
   WinogradChoice mixed = choose({1, 256, 65, 129}, 256, 12, 12);
@@ -399,6 +438,25 @@ TEST(PassWinograd, BadNodesAndTilesAreErrors) {
   EXPECT_THROW(winogradTransform(2, 4), Error);
   EXPECT_THROW(winogradWeight(Tensor(DType::F32, {8, 8, 1, 1}), 2, 2), Error);
   EXPECT_THROW(winogradWeight(Tensor(DType::F32, {8, 8, 4, 2}), 2, 2), Error);
+  // Bounded tiles: a 3x3 kernel in tiles of 2x2 only, and a map the padding
+  // bounds (at most two outputs per residue, patches starting in the pad).
+  EXPECT_EQ(winogradWeight(Tensor(DType::F32, {40, 8, 3, 3}), 2, 2, true).shape(),
+            (Shape{3, 3, 2, 8, 32}));
+  EXPECT_THROW(winogradWeight(Tensor(DType::F32, {8, 8, 3, 3}), 3, 2, true), Error);
+  EXPECT_THROW(winogradWeight(Tensor(DType::F32, {8, 8, 2, 2}), 2, 2, true), Error);
+  EXPECT_THROW(winogradWeight(Tensor(DType::F32, {8, 8, 3}), 1, 2, true), Error);
+  for (const char *attrs :
+       {"tile=2, dilation=5, pad=5, bounded=true", "tile=3, dilation=8, pad=8, bounded=true",
+        "tile=2, kernel=2, dilation=8, pad=8, bounded=true",
+        "tile=2, dilation=8, pad=[7, 8], bounded=true"}) {
+    SCOPED_TRACE(attrs);
+    EXPECT_THROW(parseModel(std::string("input x : f32[1, 8, 15, 15]\noutput y = "
+                                        "winograd_conv2d(x, out=8, ") +
+                            attrs + ")\n"),
+                 Error);
+  }
+  EXPECT_NO_THROW(parseModel("input x : f32[1, 8, 15, 15]\noutput y = winograd_conv2d(x, out=8, "
+                             "tile=2, dilation=8, pad=8, bounded=true)\n"));
   // Tiles and kernels out of range, and a map of the wrong rank.
   for (const char *attrs : {"tile=1", "tile=7", "tile=[2, 3, 4]", "tile=2, kernel=1",
                             "tile=2, kernel=4", "tile=2, kernel=[2, 5]"}) {
