@@ -100,8 +100,9 @@ double weightTraffic(double taps, double channels, double outChannels,
 
 double winogradCost(const WindowGeometry &g, int64_t my, int64_t mx, bool bounded, double channels,
                     double outChannels, bool tilesStayInCache, const WinogradCostModel &model) {
-  const int64_t positions = bounded ? 2 : 1; // fewer than m + r - 1 by this
-  const double ay = double(my + g.kernel[0] - positions), ax = double(mx + g.kernel[1] - positions);
+  // A bounded tile transforms into one position fewer per axis (ir/Winograd.h).
+  const int64_t fewer = bounded ? 1 : 0;
+  const double ay = double(my + g.kernel[0] - 1 - fewer), ax = double(mx + g.kernel[1] - 1 - fewer);
   const double tiles = double(winogradAxis(g.out[0], g.dilation[0], my).tiles()) *
                        double(winogradAxis(g.out[1], g.dilation[1], mx).tiles());
   const double gemm = 2.0 * tiles * ay * ax * channels * outChannels / model.gemmEfficiency;
