@@ -28,10 +28,11 @@ std::vector<ParamSpec> paramSpecs(const Graph &graph, const Node &node) {
     // (docs/ops.md); a bounded tile has 3 positions per axis (ir/Winograd.h).
     int64_t out = node.attrs.getInt("out");
     std::vector<int64_t> tile = node.attrs.getInts("tile"), kernel = node.attrs.getInts("kernel");
-    const int64_t fewer = node.attrs.has("bounded") && node.attrs.getBool("bounded") ? 2 : 1;
+    const bool bounded = node.attrs.has("bounded") && node.attrs.getBool("bounded");
     Shape u;
-    if (node.op == OpKind::WinogradConv2d) u.push_back(tile[0] + kernel[0] - fewer);
-    u.push_back(tile.back() + kernel.back() - fewer);
+    if (node.op == OpKind::WinogradConv2d)
+      u.push_back(winogradTransform(tile[0], kernel[0], bounded).alpha);
+    u.push_back(winogradTransform(tile.back(), kernel.back(), bounded).alpha);
     for (int64_t e :
          {(out + kWinogradOutBlock - 1) / kWinogradOutBlock, channels, int64_t{kWinogradOutBlock}})
       u.push_back(e);

@@ -142,6 +142,14 @@ const WinogradTransform &boundedWinogradTransform() {
   return bounded;
 }
 
+const WinogradTransform &winogradTransform(int64_t m, int64_t r, bool bounded) {
+  if (!bounded) return winogradTransform(m, r);
+  if (m != 2 || r != 3)
+    throw Error("bounded winograd tiles take tile 2 and kernel 3, got tile " + std::to_string(m) +
+                ", kernel " + std::to_string(r));
+  return boundedWinogradTransform();
+}
+
 bool boundsTiles(const WindowGeometry &g, int d) {
   const size_t i = static_cast<size_t>(d);
   const int64_t dilation = g.dilation[i];
@@ -177,15 +185,13 @@ WinogradWindow winogradWindow(const Node &node, const Shape &input) {
   WinogradWindow w;
   w.g = asRows(windowGeometry(node, input));
   const std::vector<int64_t> tile = node.attrs.getInts("tile");
-  if (node.attrs.has("bounded") && node.attrs.getBool("bounded")) {
-    if (tile.front() != 2 || tile.back() != 2 || !boundsTiles(w.g, 0) || !boundsTiles(w.g, 1))
-      throw Error("bounded winograd tiles need tile=2, kernel=3 and, per axis, out <= 2 "
-                  "dilation, pad_begin >= dilation and 3 dilation - pad_begin >= in");
-    w.y = w.x = &boundedWinogradTransform();
-    return w;
-  }
-  w.y = &winogradTransform(node.op == OpKind::WinogradConv1d ? 1 : tile[0], w.g.kernel[0]);
-  w.x = &winogradTransform(tile.back(), w.g.kernel[1]);
+  const bool bounded = node.attrs.has("bounded") && node.attrs.getBool("bounded");
+  if (bounded &&
+      (tile.front() != 2 || tile.back() != 2 || !boundsTiles(w.g, 0) || !boundsTiles(w.g, 1)))
+    throw Error("bounded winograd tiles need tile=2, kernel=3 and, per axis, out <= 2 "
+                "dilation, pad_begin >= dilation and 3 dilation - pad_begin >= in");
+  w.y = &winogradTransform(node.op == OpKind::WinogradConv1d ? 1 : tile[0], w.g.kernel[0], bounded);
+  w.x = &winogradTransform(tile.back(), w.g.kernel[1], bounded);
   return w;
 }
 

@@ -91,6 +91,11 @@ const WinogradTransform &winogradTransform(int64_t m, int64_t r = 3);
 // positions per residue, 54 per axis, against 63 real taps).
 const WinogradTransform &boundedWinogradTransform();
 
+// F(m, r), or the bounded transform where `bounded` (m 2, r 3; otherwise
+// atrous::Error): what a node's tile, kernel and `bounded=` attributes name
+// along one axis.
+const WinogradTransform &winogradTransform(int64_t m, int64_t r, bool bounded);
+
 // Whether axis `d` of a 3-tap stride-1 window takes bounded tiles: each
 // residue holds at most 2 outputs (out <= 2 dilation) and its patch's first
 // and last elements lie outside the input (padBegin >= dilation, 3 dilation

@@ -100,9 +100,8 @@ double weightTraffic(double taps, double channels, double outChannels,
 
 double winogradCost(const WindowGeometry &g, int64_t my, int64_t mx, bool bounded, double channels,
                     double outChannels, bool tilesStayInCache, const WinogradCostModel &model) {
-  // A bounded tile transforms into one position fewer per axis (ir/Winograd.h).
-  const int64_t fewer = bounded ? 1 : 0;
-  const double ay = double(my + g.kernel[0] - 1 - fewer), ax = double(mx + g.kernel[1] - 1 - fewer);
+  const double ay = winogradTransform(my, g.kernel[0], bounded).alpha,
+               ax = winogradTransform(mx, g.kernel[1], bounded).alpha;
   const double tiles = double(winogradAxis(g.out[0], g.dilation[0], my).tiles()) *
                        double(winogradAxis(g.out[1], g.dilation[1], mx).tiles());
   const double gemm = 2.0 * tiles * ay * ax * channels * outChannels / model.gemmEfficiency;
@@ -277,12 +276,10 @@ Tensor winogradWeight(const Tensor &convWeight, int64_t tileY, int64_t tileX, bo
                 "to 3, not all 1 (a conv1d with tiles of 1 along y), got " +
                 shapeStr(shape) + " for tiles " + std::to_string(tileY) + "x" +
                 std::to_string(tileX));
-  if (bounded && (oneD || ry != 3 || rx != 3 || tileY != 2 || tileX != 2))
-    throw Error("winograd: bounded tiles take a 3x3 kernel in tiles of 2x2, got " +
-                shapeStr(shape) + " for tiles " + std::to_string(tileY) + "x" +
-                std::to_string(tileX));
-  const WinogradTransform &ty = bounded ? boundedWinogradTransform() : winogradTransform(tileY, ry);
-  const WinogradTransform &tx = bounded ? boundedWinogradTransform() : winogradTransform(tileX, rx);
+  if (bounded && oneD)
+    throw Error("winograd: bounded tiles take a 3x3 kernel, got " + shapeStr(shape));
+  const WinogradTransform &ty = winogradTransform(tileY, ry, bounded),
+                          &tx = winogradTransform(tileX, rx, bounded);
   const int64_t out = shape[0], channels = shape[1], block = kWinogradOutBlock;
   const int64_t blocks = (out + block - 1) / block, taps = ry * rx;
   Shape uShape = {ty.alpha, tx.alpha, blocks, channels, block};

@@ -27,6 +27,18 @@ AttrValue i64(int64_t v) {
   return v;
 }
 
+// Adds `count` cases of `kind` drawn by `draw` (one input shape and the
+// attributes), skipping the draws shape inference rejects.
+template <typename DrawCase>
+void addDrawn(CaseGraph &cases, OpKind kind, int count, DrawCase draw) {
+  for (int made = 0; made < count;) {
+    auto [in, attrs] = draw();
+    if (!accepts(kind, {in}, attrs)) continue;
+    cases.oneOp(kind, {in}, attrs);
+    ++made;
+  }
+}
+
 TEST(CodegenDifferential, Winograd) {
   CaseGraph cases("winograd_cases");
   cases.oneOp(OpKind::WinogradConv2d, {{1, 16, 17, 17}},
@@ -133,7 +145,7 @@ TEST(CodegenDifferential, Winograd) {
                {"pad", Ints{2, 1, 1, 2}}});
   // Drawn cases.
   Draw d(31337);
-  for (int made = 0; made < 6;) {
+  addDrawn(cases, OpKind::WinogradConv2d, 6, [&] {
     const Ints dilation = {d.range(1, 5), d.range(1, 5)};
     const Shape in = {1, d.range(16, 32), d.range(17, 40), d.range(17, 40)};
     AttrList attrs = {{"out", i64(d.range(16, 32))},
@@ -142,10 +154,8 @@ TEST(CodegenDifferential, Winograd) {
                       {"dilation", dilation},
                       {"pad", Ints{d.range(0, 2 * dilation[0]), d.range(0, 2 * dilation[1])}},
                       {"bias", d.coin()}};
-    if (!accepts(OpKind::WinogradConv2d, {in}, attrs)) continue;
-    cases.oneOp(OpKind::WinogradConv2d, {in}, attrs);
-    ++made;
-  }
+    return std::pair{in, attrs};
+  });
   expectMatchesReference(cases, 20240917);
 }
 
@@ -181,7 +191,7 @@ TEST(CodegenDifferential, Winograd1d) {
   cases.oneOp(OpKind::WinogradConv1d, {{1, 16, 9}},
               {{"out", i64(16)}, {"tile", i64(3)}, {"dilation", i64(12)}, {"pad", i64(12)}});
   Draw d(4242);
-  for (int made = 0; made < 4;) {
+  addDrawn(cases, OpKind::WinogradConv1d, 4, [&] {
     const int64_t dilation = d.range(1, 40), kernel = d.range(2, 3);
     const Shape in = {d.range(1, 2), d.range(8, 40), d.range(20, 90)};
     AttrList attrs = {{"out", i64(d.range(8, 40))},
@@ -191,10 +201,8 @@ TEST(CodegenDifferential, Winograd1d) {
                       {"pad", d.coin() ? AttrValue(std::string("causal"))
                                        : AttrValue(Ints{d.range(0, 2 * dilation)})},
                       {"bias", d.coin()}};
-    if (!accepts(OpKind::WinogradConv1d, {in}, attrs)) continue;
-    cases.oneOp(OpKind::WinogradConv1d, {in}, attrs);
-    ++made;
-  }
+    return std::pair{in, attrs};
+  });
   expectMatchesReference(cases, 20261130);
 }
 

@@ -445,6 +445,8 @@ TEST(PassWinograd, BadNodesAndTilesAreErrors) {
   EXPECT_THROW(winogradWeight(Tensor(DType::F32, {8, 8, 3, 3}), 3, 2, true), Error);
   EXPECT_THROW(winogradWeight(Tensor(DType::F32, {8, 8, 2, 2}), 2, 2, true), Error);
   EXPECT_THROW(winogradWeight(Tensor(DType::F32, {8, 8, 3}), 1, 2, true), Error);
+  EXPECT_THROW(winogradTransform(3, 3, true), Error);
+  EXPECT_THROW(winogradTransform(2, 2, true), Error);
   for (const char *attrs :
        {"tile=2, dilation=5, pad=5, bounded=true", "tile=3, dilation=8, pad=8, bounded=true",
         "tile=2, kernel=2, dilation=8, pad=8, bounded=true",
@@ -479,6 +481,7 @@ TEST(PassWinograd, BadNodesAndTilesAreErrors) {
   )");
   EXPECT_EQ(winogradNodeFor(seq.node(seq.outputs[0]), 1, 3).op, OpKind::WinogradConv1d);
   EXPECT_THROW(winogradNodeFor(seq.node(seq.outputs[0]), 2, 3), Error);
+  EXPECT_THROW(winogradNodeFor(seq.node(seq.outputs[0]), 1, 3, true), Error);
   EXPECT_THROW(winogradWeight(Tensor(DType::F32, {8, 8, 2}), 2, 3), Error);
   EXPECT_THROW(winogradWeight(Tensor(DType::F32, {8, 8, 1}), 1, 3), Error);
   EXPECT_THROW(winogradWeight(Tensor(DType::F32, {8, 8, 4}), 1, 3), Error);
