@@ -17,7 +17,11 @@
 // A winograd_conv1d is the conv of one row (ir/Winograd.h, winogradWindow):
 // its y axis is one tile of one element, and only its input and output
 // index without it. A bounded tile's transform reads a patch of 4 elements
-// into 3 positions; the stages are the same.
+// into 3 positions; the stages are the same. Bounded tiles with center
+// residues (ir/Winograd.h) split each axis' tiles into two parts, full and
+// center, and each pair of parts has its own stages, so that a center
+// residue's tiles compute one position along that axis rather than 3; the
+// output reads each pixel from its part's tiles.
 #include <cmath>
 
 #include "codegen/Lowering.h"
@@ -76,31 +80,46 @@ struct Axis {
   }
 };
 
-} // namespace
+// One part of an axis' tiles: tiles [first, first + tiles) through `t`.
+struct AxisPart {
+  const WinogradTransform *t = nullptr;
+  int first = 0, tiles = 0;
+};
 
-LoweredNode lowerWinograd(const Node &node, const NodeOperands &ops) {
-  const LoweredValue &x = ops.inputs[0];
-  const WinogradWindow w = winogradWindow(node, x.type.shape);
-  const WindowGeometry &g = w.g;
-  const WinogradTransform &ty = *w.y, &tx = *w.x;
-  const bool oneRow = node.op == OpKind::WinogradConv1d;
-  const Axis ay{winogradAxis(g.out[0], g.dilation[0], ty.m), static_cast<int>(g.padBegin[0])};
-  const Axis ax{winogradAxis(g.out[1], g.dilation[1], tx.m), static_cast<int>(g.padBegin[1])};
-  const TensorType accType = accumulatorType(node);
-  const int tilesY = static_cast<int>(ay.a.tiles()), tilesX = static_cast<int>(ax.a.tiles());
-  const std::string name = funcName(node);
+// All of an axis' tiles through its transform; or, for bounded tiles, the
+// full residues' and then the center residues' (ir/Winograd.h,
+// BoundedResidues), whose tile is the residue. Parts without tiles are
+// left out.
+std::vector<AxisPart> axisParts(const WindowGeometry &g, int d, const WinogradTransform &t,
+                                const WinogradAxis &a) {
+  if (&t != &boundedWinogradTransform()) return {{&t, 0, static_cast<int>(a.tiles())}};
+  const BoundedResidues b = boundedResidues(g, d);
+  std::vector<AxisPart> parts;
+  if (b.full > 0) parts.push_back({&t, 0, static_cast<int>(b.full)});
+  if (b.center > 0)
+    parts.push_back(
+        {&centerWinogradTransform(), static_cast<int>(b.full), static_cast<int>(b.center)});
+  return parts;
+}
 
+// The stages of the tiles of part `py` along y times part `px` along x,
+// numbered k = (image, tile row - py.first, tile column - px.first) within
+// the part. Every part reads the stored kernel's first alpha_y x alpha_x
+// positions, which the center tile's one position is.
+WinogradStages lowerPart(const std::string &name, const LoweredValue &padded, const LoweredValue &u,
+                         bool oneRow, const Axis &ay, const Axis &ax, const AxisPart &py,
+                         const AxisPart &px) {
+  const WinogradTransform &ty = *py.t, &tx = *px.t;
   WinogradStages s;
-  s.channels = static_cast<int>(x.dim(1));
-  s.outChannels = static_cast<int>(accType.shape[1]);
-  s.tiles = static_cast<int>(x.dim(0)) * tilesY * tilesX;
+  s.channels = static_cast<int>(padded.dim(1));
+  s.tiles = static_cast<int>(padded.dim(0)) * py.tiles * px.tiles;
   s.positions = ty.alpha * tx.alpha;
   s.tileX = tx.m;
-  s.dilationX = static_cast<int>(g.dilation[1]);
+  s.dilationX = static_cast<int>(ax.a.dilation);
 
   Var c("c"), k("k"), o("o"), j("j"), xi("xi"), nu("nu"), iy("iy"), ix("ix");
-  const LoweredValue padded = withConstantExterior(x, 0.0f);
-  const Expr n = k / (tilesY * tilesX), tileRow = k / tilesX % tilesY, tileCol = k % tilesX;
+  const Expr n = k / (py.tiles * px.tiles), tileRow = k / px.tiles % py.tiles + py.first,
+             tileCol = k % px.tiles + px.first;
   s.rows = Func(name + "_wino_rows");
   std::vector<Expr> rowSums;
   for (int p = 0; p < ty.alpha; ++p)
@@ -118,7 +137,6 @@ LoweredNode lowerWinograd(const Node &node, const NodeOperands &ops) {
         combination(row(tx.bt, tx.patch, p), [&](int l) { return s.rows(c, k, l, xi); }));
   s.input(c, k, nu, xi) = Halide::mux(nu, inputSums);
 
-  const LoweredValue &u = ops.param("weight");
   Halide::RDom r(0, s.channels, "rc");
   s.product = Func(name + "_wino_product");
   s.product(o, k, nu, xi) = 0.0f;
@@ -142,6 +160,66 @@ LoweredNode lowerWinograd(const Node &node, const NodeOperands &ops) {
     outputSums.push_back(
         combination(row(tx.at, tx.alpha, p), [&](int l) { return s.columns(o, k, l, iy); }));
   s.output(o, k, ix, iy) = Halide::mux(ix, outputSums);
+  return s;
+}
+
+// The value of output channel `channel` at tile (image, row, column), its
+// element (rowElement, columnElement), from the part holding it: a chain
+// of selects on the tile, each part's indices clamped to its own tiles so
+// that no part is computed past them.
+Expr fromParts(const std::vector<WinogradStages> &stages, const std::vector<AxisPart> &partsY,
+               const std::vector<AxisPart> &partsX, const Expr &channel, const Expr &image,
+               const Expr &tileRow, const Expr &rowElement, const Expr &tileCol,
+               const Expr &colElement) {
+  auto local = [](const std::vector<AxisPart> &parts, size_t i, const Expr &tile) -> Expr {
+    if (parts.size() == 1) return tile;
+    return Halide::clamp(tile - parts[i].first, 0, parts[i].tiles - 1);
+  };
+  auto element = [](const AxisPart &part, const Expr &e) { return part.t->m == 1 ? Expr(0) : e; };
+  auto at = [&](size_t iy, size_t ix) {
+    const AxisPart &py = partsY[iy], &px = partsX[ix];
+    Expr k =
+        (image * py.tiles + local(partsY, iy, tileRow)) * px.tiles + local(partsX, ix, tileCol);
+    return stages[iy * partsX.size() + ix].output(channel, k, element(px, colElement),
+                                                  element(py, rowElement));
+  };
+  auto rowValue = [&](size_t iy) {
+    Expr v = at(iy, partsX.size() - 1);
+    for (size_t ix = partsX.size() - 1; ix-- > 0;)
+      v = Halide::select(tileCol < partsX[ix].first + partsX[ix].tiles, at(iy, ix), v);
+    return v;
+  };
+  Expr v = rowValue(partsY.size() - 1);
+  for (size_t iy = partsY.size() - 1; iy-- > 0;)
+    v = Halide::select(tileRow < partsY[iy].first + partsY[iy].tiles, rowValue(iy), v);
+  return v;
+}
+
+} // namespace
+
+LoweredNode lowerWinograd(const Node &node, const NodeOperands &ops) {
+  const LoweredValue &x = ops.inputs[0];
+  const WinogradWindow w = winogradWindow(node, x.type.shape);
+  const WindowGeometry &g = w.g;
+  const bool oneRow = node.op == OpKind::WinogradConv1d;
+  const Axis ay{winogradAxis(g.out[0], g.dilation[0], w.y->m), static_cast<int>(g.padBegin[0])};
+  const Axis ax{winogradAxis(g.out[1], g.dilation[1], w.x->m), static_cast<int>(g.padBegin[1])};
+  const std::vector<AxisPart> partsY = axisParts(g, 0, *w.y, ay.a),
+                              partsX = axisParts(g, 1, *w.x, ax.a);
+  const TensorType accType = accumulatorType(node);
+  const std::string name = funcName(node);
+  const LoweredValue padded = withConstantExterior(x, 0.0f);
+
+  std::vector<WinogradStages> stages;
+  for (size_t iy = 0; iy < partsY.size(); ++iy)
+    for (size_t ix = 0; ix < partsX.size(); ++ix) {
+      const std::string part = partsY.size() * partsX.size() == 1
+                                   ? name
+                                   : name + "_part" + std::to_string(iy) + std::to_string(ix);
+      stages.push_back(
+          lowerPart(part, padded, ops.param("weight"), oneRow, ay, ax, partsY[iy], partsX[ix]));
+      stages.back().outChannels = static_cast<int>(accType.shape[1]);
+    }
 
   const int rank = oneRow ? 3 : 4;
   std::vector<Expr> out = logicalArgs(rank); // n, c, (y,) x
@@ -150,12 +228,12 @@ LoweredNode lowerWinograd(const Node &node, const NodeOperands &ops) {
   Expr bias = ops.hasParam("bias") ? ops.param("bias").at({out[1]}) : Expr(0.0f);
   Func acc(name);
   defineLogical(acc, rank,
-                bias + s.output(out[1], (out[0] * tilesY + rowTile) * tilesX + colTile, colElement,
-                                rowElement));
+                bias + fromParts(stages, partsY, partsX, out[1], out[0], rowTile, rowElement,
+                                 colTile, colElement));
   LoweredNode lowered;
   lowered.func = lowerEpilogue(node, acc, ops);
   lowered.accumulator = acc;
-  lowered.winograd = s;
+  lowered.winograd = std::move(stages);
   return lowered;
 }
 

@@ -53,10 +53,10 @@ struct NodeOperands {
   bool hasParam(const std::string &suffix) const { return params.count(suffix) != 0; }
 };
 
-// The stages of a winograd_conv2d (LowerWinograd.cpp), which its own
-// schedule (ScheduleWinograd.cpp) places. Tiles are numbered k over
-// (image, tile row, tile column); transform positions are (xi, nu) along
-// (y, x), output tile elements (iy, ix).
+// The stages of a winograd_conv2d (LowerWinograd.cpp), or of one part of
+// its tiles, which its own schedule (ScheduleWinograd.cpp) places. Tiles
+// are numbered k over (image, tile row, tile column) of the part; transform
+// positions are (xi, nu) along (y, x), output tile elements (iy, ix).
 struct WinogradStages {
   Halide::Func rows;    // rows(c, k, j, xi): input patches transformed along y
   Halide::Func input;   // input(c, k, nu, xi): transformed input tiles V
@@ -67,8 +67,6 @@ struct WinogradStages {
   int channels = 0, outChannels = 0, tiles = 0; // C, out, and tiles over all images
   int positions = 0;                            // alpha_y * alpha_x
   int tileX = 0, dilationX = 1;                 // m_x and the dilation along x
-
-  bool defined() const { return input.defined(); }
 };
 
 // What a node lowers to: the Func of its value (for accumulating ops, conv,
@@ -93,7 +91,9 @@ struct LoweredNode {
   // only their own inputs, so its tile runs along rows, not channels. (A
   // conv with one group and one output channel reads many.)
   bool depthwise = false;
-  WinogradStages winograd = {}; // for winograd_conv2d
+  // For winograd_conv2d and winograd_conv1d: the stages of each part of its
+  // tiles (one, but for bounded tiles with center residues).
+  std::vector<WinogradStages> winograd;
 };
 
 LoweredNode lowerNode(const Node &node, const NodeOperands &operands);

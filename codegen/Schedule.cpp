@@ -476,7 +476,7 @@ void scheduleGpu(const Node &anchor, const TensorType &type, const LoweredNode &
 
 void scheduleGroup(const Node &anchor, Layout anchorInput, const Node &output,
                    const LoweredNode &value, Func out, const Halide::Target &target) {
-  if (value.winograd.defined()) return scheduleWinograd(output.type, value, out, target);
+  if (!value.winograd.empty()) return scheduleWinograd(output.type, value, out, target);
   if (isGpuTarget(target))
     scheduleGpu(anchor, output.type, value, out);
   else if (isChannelSoftmaxOfChannelsLast(anchor, anchorInput, output.type, target))

@@ -1,5 +1,7 @@
 // Schedules of winograd_conv2d and winograd_conv1d (LowerWinograd.cpp for
-// the stages, which are the same for both).
+// the stages, which are the same for both). Each part of the tiles (bounded
+// tiles with center residues have up to four) is scheduled alike, on its
+// own.
 //
 // CPU: the work is the products over input channels, one GEMM per transform
 // position, so they get a GEMM schedule: a register tile of one block of 32
@@ -42,26 +44,28 @@ bool xInnermost(Func out) {
   return s == nullptr || *s == 1;
 }
 
-void scheduleCpu(const TensorType &type, const LoweredNode &value, Func out,
-                 const Halide::Target &t) {
-  const WinogradStages &s = value.winograd;
+// The register tile and blocks of the products of one part of the tiles.
+struct CpuTiling {
+  int lanes = 0, vectors = 0, tileRows = 0, block = 0;
+  bool channelBlocks = false;
+};
+
+CpuTiling cpuTiling(const WinogradStages &s, const Halide::Target &t) {
   const int vec = t.natural_vector_size(Halide::Float(32));
   const int registers = vectorRegisterCount(t);
-  Var c("c"), k("k"), o("o"), j("j"), xi("xi"), nu("nu"), iy("iy"), ix("ix");
-  Var ki("ki"), oo("oo"), oi("oi"), co("co"), ci("ci"), bo("bo"), bi("bi");
-
+  CpuTiling tiling;
   // The register tile of the products: one block of output channels of the
   // stored kernel (so each channel step reads the next kernel row of the
   // block) times tileRows tiles. Blocks past `out` read the kernel's zero
   // padding.
-  const int lanes = std::min(vec, kWinogradOutBlock);
-  const int vectors = kWinogradOutBlock / lanes;
-  const int tileRows = fit(std::max(1, registers * 3 / 4 / vectors), s.tiles);
+  tiling.lanes = std::min(vec, kWinogradOutBlock);
+  tiling.vectors = kWinogradOutBlock / tiling.lanes;
+  tiling.tileRows = fit(std::max(1, registers * 3 / 4 / tiling.vectors), s.tiles);
   // Tiles go in blocks of one register tile: measured against blocks of 2, 4
   // and 8 register tiles, the smallest is fastest, as the blocked kernel
   // streams in order from the L3 anyway, while a block's transformed input
   // and products, (C + out) * tileRows * alpha^2 floats, stay in the L2.
-  const int block = tileRows;
+  tiling.block = tiling.tileRows;
   // Unless the transformed kernel outgrows the cache: each block then
   // streams all of it from memory. DeepLab's 512 -> 512 convs at 33x33
   // (F(4x4, 3x3): a 37.7 MB kernel, 7 blocks of 12 tiles) ran their
@@ -72,18 +76,19 @@ void scheduleCpu(const TensorType &type, const LoweredNode &value, Func out,
   // the tile blocks stay faster: 256 -> 256 at 65x65 (a 9.4 MB kernel) ran
   // 1.33x slower split by output channels, ASPP's 512 -> 256 convs (13.1
   // MB) 1.12x.
-  const bool channelBlocks = readsKernelOnce(s.positions, s.channels, s.outChannels);
+  tiling.channelBlocks = readsKernelOnce(s.positions, s.channels, s.outChannels);
+  return tiling;
+}
 
-  // A sequence's output tiles are made per run of outputs, in the loop that
-  // stores the run, rather than all stored first and then read back in
-  // outputs' order: the tiles of a run of outputs are a run of tiles
-  // (ir/Winograd.h), m * d outputs for d tiles, so a run of
-  // ceil(runTiles / d) times m * d outputs computes about runTiles tiles,
-  // whose products and output tiles stay in the L2.
-  const bool perRun = type.rank() == 3 && !channelBlocks && !xInnermost(out);
-  const int runTiles = 8 * block;
-  const int runOutputs = (runTiles + s.dilationX - 1) / s.dilationX * s.tileX * s.dilationX;
-  Var run("run");
+// The stages of one part of the tiles, for an output whose schedule runs
+// `run` when `perRun`.
+void scheduleStagesCpu(const WinogradStages &s, Func out, bool perRun, Var run,
+                       const Halide::Target &t) {
+  const int vec = t.natural_vector_size(Halide::Float(32));
+  const int registers = vectorRegisterCount(t);
+  const auto [lanes, vectors, tileRows, block, channelBlocks] = cpuTiling(s, t);
+  Var c("c"), k("k"), o("o"), j("j"), xi("xi"), nu("nu"), iy("iy"), ix("ix");
+  Var ki("ki"), oo("oo"), oi("oi"), co("co"), ci("ci"), bo("bo"), bi("bi");
 
   // The output transform, vectorized over the channels there are.
   const int outLanes = fit(vec, s.outChannels);
@@ -160,6 +165,27 @@ void scheduleCpu(const TensorType &type, const LoweredNode &value, Func out,
   }
   Func rows = s.rows;
   rows.compute_at(input, co).reorder(c, j, xi, k).vectorize(c, channelLanes).unroll(j).unroll(xi);
+}
+
+void scheduleCpu(const TensorType &type, const LoweredNode &value, Func out,
+                 const Halide::Target &t) {
+  const int vec = t.natural_vector_size(Halide::Float(32));
+  // A sequence's output tiles are made per run of outputs, in the loop that
+  // stores the run, rather than all stored first and then read back in
+  // outputs' order: the tiles of a run of outputs are a run of tiles
+  // (ir/Winograd.h), m * d outputs for d tiles, so a run of
+  // ceil(runTiles / d) times m * d outputs computes about runTiles tiles,
+  // whose products and output tiles stay in the L2. (A sequence's tiles
+  // are one part.)
+  const WinogradStages &s = value.winograd.front();
+  const CpuTiling tiling = cpuTiling(s, t);
+  const bool perRun = type.rank() == 3 && !tiling.channelBlocks && !xInnermost(out);
+  const int runTiles = 8 * tiling.block;
+  const int runOutputs = (runTiles + s.dilationX - 1) / s.dilationX * s.tileX * s.dilationX;
+  Var run("run");
+
+  for (const WinogradStages &part : value.winograd)
+    scheduleStagesCpu(part, out, perRun, run, t);
 
   // The output reads its pixels from the stored tiles.
   const int rank = type.rank();
@@ -194,11 +220,14 @@ void scheduleCpu(const TensorType &type, const LoweredNode &value, Func out,
     f.compute_root();
 }
 
-void scheduleGpu(const TensorType &type, const LoweredNode &value, Func out) {
-  const WinogradStages &s = value.winograd;
+// The GPU's thread blocks: 16 x 8 threads.
+constexpr int kGpuWide = 16, kGpuHigh = 8;
+
+// The stages of one part of the tiles.
+void scheduleStagesGpu(const WinogradStages &s) {
   Var c("c"), k("k"), o("o"), j("j"), xi("xi"), nu("nu"), iy("iy"), ix("ix"), p("p");
   Var bx("bx"), by("by"), tx("tx"), ty("ty");
-  const int wide = 16, high = 8;
+  const int wide = kGpuWide, high = kGpuHigh;
 
   Func input = s.input;
   input.compute_root()
@@ -225,6 +254,13 @@ void scheduleGpu(const TensorType &type, const LoweredNode &value, Func out) {
       .gpu_tile(o, k, bx, by, tx, ty, fit(wide, s.outChannels), fit(high, s.tiles));
   Func columns = s.columns;
   columns.compute_at(output, tx).unroll(nu).unroll(iy);
+}
+
+void scheduleGpu(const TensorType &type, const LoweredNode &value, Func out) {
+  Var bx("bx"), by("by"), tx("tx"), ty("ty");
+  const int wide = kGpuWide, high = kGpuHigh;
+  for (const WinogradStages &part : value.winograd)
+    scheduleStagesGpu(part);
 
   const int rank = type.rank();
   std::vector<Var> v = halideVars(rank);

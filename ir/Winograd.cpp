@@ -157,6 +157,37 @@ bool boundsTiles(const WindowGeometry &g, int d) {
          g.padBegin[i] >= dilation && 3 * dilation - g.padBegin[i] >= g.in[i];
 }
 
+const WinogradTransform &centerWinogradTransform() {
+  static const WinogradTransform center = [] {
+    WinogradTransform t;
+    t.m = 1;
+    t.r = 3;
+    t.alpha = 1;
+    t.patch = 4;
+    t.at = {1};
+    t.g = {0, 1, 0};
+    t.bt = {0, 1, 0, 0};
+    return t;
+  }();
+  return center;
+}
+
+BoundedResidues boundedResidues(const WindowGeometry &g, int d) {
+  const size_t i = static_cast<size_t>(d);
+  const int64_t dilation = g.dilation[i], out = g.out[i];
+  BoundedResidues b;
+  // Residues below `twice` hold two outputs, the next `once` one.
+  const int64_t twice = out > dilation ? out - dilation : 0;
+  const int64_t once = out > dilation ? 2 * dilation - out : out;
+  if (twice + 2 * dilation - g.padBegin[i] >= g.in[i]) {
+    b.full = twice;
+    b.center = once;
+  } else {
+    b.full = twice + once;
+  }
+  return b;
+}
+
 WinogradAxis winogradAxis(int64_t extent, int64_t dilation, int64_t m) {
   WinogradAxis a;
   a.m = m;

@@ -102,6 +102,26 @@ const WinogradTransform &winogradTransform(int64_t m, int64_t r, bool bounded);
 // - padBegin >= in).
 bool boundsTiles(const WindowGeometry &g, int d);
 
+// The center tile: the one output of a bounded axis' residue whose patch
+// has d1 alone inside the input, y0 = g1 d1, which is the bounded
+// transform's position 0 (G row g1; BT row d1 + d2 with d2 = 0) and its
+// output y0 = M0 + M1 with M1 = (g2 - g1) d2 = 0. So such a residue needs
+// one position instead of 3, and reads the bounded transformed kernel's
+// position 0: alpha 1, patch 4 (the bounded patch), m 1.
+const WinogradTransform &centerWinogradTransform();
+
+// How a bounded axis' residues split: residues [0, full) take the bounded
+// transform's 3 positions, residues [full, full + center) the center tile's
+// one (their single output's patch element d2 lies in the padding too:
+// full + 2 dilation - padBegin >= in; otherwise they count as full). 33
+// pixels at rate 24: 9 full and 15 center residues, 42 positions per axis
+// against 72 for 24 bounded tiles and 51 real taps of the direct conv.
+struct BoundedResidues {
+  int64_t full = 0, center = 0;
+  int64_t positions() const { return 3 * full + center; }
+};
+BoundedResidues boundedResidues(const WindowGeometry &g, int d);
+
 // How one output axis of extent `extent` splits into tiles on the dilated
 // grid of `dilation`: output o = q * dilation + r belongs to residue r, whose
 // q's are cut into tiles of m. Residues r < residuesHigh hold one q more

@@ -20,7 +20,12 @@
 // 0.94 (7 of 8). Bounded tiles (ir/Winograd.h) for the direct conv of a
 // rate at least half the map: 33x33 rate 18 (256 channels), 0.73 (5 of 5),
 // as their 3x3 positions per residue against 63^2 / 18^2 real taps predict;
-// the ASPP block, whose rate-36 conv takes them, 0.93 (3 of 4).
+// the ASPP block, whose rate-36 conv takes them, 0.93 (3 of 4). A residue
+// of one output then computes position 0 alone (ir/Winograd.h,
+// BoundedResidues): 33x33 rate 24 (256 channels), which then takes bounded
+// tiles, 0.90 of its direct time (3 of 3); the ASPP block 0.97 more (3 of
+// 3); DeepLab v3+, whose 33x33 rate-18 ASPP conv then takes them, 0.98 (4
+// of 4); two 256-channel convs at 9x9 rate 6, 0.80 (3 of 3).
 // The node keeps its name, inputs, dilation, padding, bias and epilogue; its
 // weight [out, C, r_y, r_x] is replaced by U = Gy g Gx^T laid out in blocks of
 // output channels, [alpha_y, alpha_x, out / 32, C, 32] (ir/Winograd.h;
@@ -56,13 +61,15 @@
 // Each axis' tile is chosen from 2 to maxTile, tiles above kNarrowTile only
 // where the products read the transformed kernel from the cache or once
 // (wideTileKernelBytes); where both axes take bounded tiles, they are priced
-// with alpha = 3 and win a tie. Winograd is used when
+// with alpha = 3 for a residue of two outputs and 1 for one of a single
+// output (each pair of kinds as tiles of its own), and win a tie. Winograd is used when
 // direct >= minSpeedup * (gemm + transform + memory + weights) for the
 // cheapest tile pair, and among pairs within accuracyTieBreak of the
 // cheapest the smallest tiles win, since rounding grows with m.
 #include "passes/Winograd.h"
 
 #include <algorithm>
+#include <vector>
 
 #include "ir/Epilogue.h"
 #include "ir/Error.h"
@@ -98,21 +105,40 @@ double weightTraffic(double taps, double channels, double outChannels,
   return 4.0 * taps * channels * outChannels * model.flopsPerByte;
 }
 
+// One axis' tiles of one transform: `tiles` tiles of alpha positions and m
+// outputs. A bounded axis has two kinds (ir/Winograd.h, BoundedResidues).
+struct AxisTiles {
+  double tiles = 0, alpha = 0, m = 0;
+};
+
+std::vector<AxisTiles> axisTiles(const WindowGeometry &g, int d, int64_t m, bool bounded) {
+  const size_t i = static_cast<size_t>(d);
+  if (!bounded)
+    return {{double(winogradAxis(g.out[i], g.dilation[i], m).tiles()),
+             double(winogradTransform(m, g.kernel[i]).alpha), double(m)}};
+  const BoundedResidues b = boundedResidues(g, d);
+  return {{double(b.full), 3.0, 2.0}, {double(b.center), 1.0, 1.0}};
+}
+
 double winogradCost(const WindowGeometry &g, int64_t my, int64_t mx, bool bounded, double channels,
                     double outChannels, bool tilesStayInCache, const WinogradCostModel &model) {
-  const double ay = winogradTransform(my, g.kernel[0], bounded).alpha,
-               ax = winogradTransform(mx, g.kernel[1], bounded).alpha;
-  const double tiles = double(winogradAxis(g.out[0], g.dilation[0], my).tiles()) *
-                       double(winogradAxis(g.out[1], g.dilation[1], mx).tiles());
-  const double gemm = 2.0 * tiles * ay * ax * channels * outChannels / model.gemmEfficiency;
-  const double transform =
-      tiles * (channels * ay * ax * (ay + ax) + outChannels * ax * double(my) * (ay + double(mx))) /
-      model.transformEfficiency;
-  const double memory =
-      tilesStayInCache ? 0.0
-                       : 4.0 * tiles * 2.0 * (channels * ay * ax + outChannels * double(my * mx)) *
-                             model.flopsPerByte;
-  return gemm + transform + memory + weightTraffic(ay * ax, channels, outChannels, model);
+  double cost = 0.0;
+  for (const AxisTiles &y : axisTiles(g, 0, my, bounded))
+    for (const AxisTiles &x : axisTiles(g, 1, mx, bounded)) {
+      const double tiles = y.tiles * x.tiles, ay = y.alpha, ax = x.alpha;
+      const double gemm = 2.0 * tiles * ay * ax * channels * outChannels / model.gemmEfficiency;
+      const double transform =
+          tiles * (channels * ay * ax * (ay + ax) + outChannels * ax * y.m * (ay + x.m)) /
+          model.transformEfficiency;
+      const double memory = tilesStayInCache ? 0.0
+                                             : 4.0 * tiles * 2.0 *
+                                                   (channels * ay * ax + outChannels * y.m * x.m) *
+                                                   model.flopsPerByte;
+      cost += gemm + transform + memory;
+    }
+  const double stored = double(winogradTransform(my, g.kernel[0], bounded).alpha) *
+                        double(winogradTransform(mx, g.kernel[1], bounded).alpha);
+  return cost + weightTraffic(stored, channels, outChannels, model);
 }
 
 bool isCandidate(const Node &node) {

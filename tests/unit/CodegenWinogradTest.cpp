@@ -79,6 +79,23 @@ TEST(CodegenDifferential, Winograd) {
                {"pad", Ints{6, 12, 1, 4}},
                {"bounded", true},
                {"act", std::string("relu")}});
+  // Bounded tiles whose residues of one output take the center tile
+  // (ir/Winograd.h, BoundedResidues): 4 full and 9 center residues per axis
+  // (the 33x33 rate-24 shape, scaled), and an axis of center residues only
+  // (5 rows at rate 6) beside one of 1 full and 5 center.
+  cases.oneOp(OpKind::WinogradConv2d, {{1, 16, 13, 13}},
+              {{"out", i64(24)},
+               {"tile", i64(2)},
+               {"dilation", i64(9)},
+               {"pad", i64(9)},
+               {"bounded", true}});
+  cases.oneOp(OpKind::WinogradConv2d, {{2, 20, 5, 7}, {2, 16, 5, 7}},
+              {{"out", i64(16)},
+               {"tile", i64(2)},
+               {"dilation", i64(6)},
+               {"pad", std::string("same")},
+               {"bounded", true},
+               {"act", std::string("relu")}});
   // A rate above the output extent: most residues hold no output at all.
   cases.oneOp(OpKind::WinogradConv2d, {{1, 16, 5, 7}},
               {{"out", i64(16)}, {"tile", i64(3)}, {"dilation", i64(6)}, {"pad", i64(6)}});
@@ -154,6 +171,23 @@ TEST(CodegenDifferential, Winograd) {
                       {"dilation", dilation},
                       {"pad", Ints{d.range(0, 2 * dilation[0]), d.range(0, 2 * dilation[1])}},
                       {"bias", d.coin()}};
+    return std::pair{in, attrs};
+  });
+  // Drawn bounded tiles: rates of half the map or more, begin padding of at
+  // least the rate, end padding that may leave a center residue's patch
+  // inside the input (then the residue is full).
+  addDrawn(cases, OpKind::WinogradConv2d, 4, [&] {
+    const Ints dilation = {d.range(3, 10), d.range(3, 10)};
+    const Shape in = {1, d.range(8, 24), d.range(dilation[0], 2 * dilation[0] + 1),
+                      d.range(dilation[1], 2 * dilation[1] + 1)};
+    AttrList attrs = {
+        {"out", i64(d.range(8, 40))},
+        {"tile", i64(2)},
+        {"dilation", dilation},
+        {"pad", Ints{d.range(dilation[0], dilation[0] + 2), d.range(dilation[1], dilation[1] + 2),
+                     d.range(0, dilation[0] + 2), d.range(0, dilation[1] + 2)}},
+        {"bounded", true},
+        {"bias", d.coin()}};
     return std::pair{in, attrs};
   });
   expectMatchesReference(cases, 20240917);
