@@ -13,6 +13,8 @@
 #include "ir/Winograd.h"
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "ir/Error.h"
 
@@ -104,6 +106,21 @@ WinogradTransform build(int m, int r) {
   return t;
 }
 
+// A transform of 3 taps over a patch of 4 written out, not built from
+// points: the bounded tile and its center tile.
+WinogradTransform writtenOut(int m, int alpha, std::vector<double> at, std::vector<double> g,
+                             std::vector<double> bt) {
+  WinogradTransform t;
+  t.m = m;
+  t.r = 3;
+  t.alpha = alpha;
+  t.patch = 4;
+  t.at = std::move(at);
+  t.g = std::move(g);
+  t.bt = std::move(bt);
+  return t;
+}
+
 } // namespace
 
 const WinogradTransform &winogradTransform(int64_t m, int64_t r) {
@@ -128,17 +145,9 @@ const WinogradTransform &winogradTransform(int64_t m, int64_t r) {
 }
 
 const WinogradTransform &boundedWinogradTransform() {
-  static const WinogradTransform bounded = [] {
-    WinogradTransform t;
-    t.m = 2;
-    t.r = 3;
-    t.alpha = 3;
-    t.patch = 4;
-    t.at = {1, 1, 0, 1, 0, 1};
-    t.g = {0, 1, 0, 0, -1, 1, 1, -1, 0};
-    t.bt = {0, 1, 1, 0, 0, 0, 1, 0, 0, 1, 0, 0};
-    return t;
-  }();
+  static const WinogradTransform bounded =
+      writtenOut(2, 3, {1, 1, 0, 1, 0, 1}, {0, 1, 0, 0, -1, 1, 1, -1, 0},
+                 {0, 1, 1, 0, 0, 0, 1, 0, 0, 1, 0, 0});
   return bounded;
 }
 
@@ -158,17 +167,7 @@ bool boundsTiles(const WindowGeometry &g, int d) {
 }
 
 const WinogradTransform &centerWinogradTransform() {
-  static const WinogradTransform center = [] {
-    WinogradTransform t;
-    t.m = 1;
-    t.r = 3;
-    t.alpha = 1;
-    t.patch = 4;
-    t.at = {1};
-    t.g = {0, 1, 0};
-    t.bt = {0, 1, 0, 0};
-    return t;
-  }();
+  static const WinogradTransform center = writtenOut(1, 1, {1}, {0, 1, 0}, {0, 1, 0, 0});
   return center;
 }
 
