@@ -11,8 +11,9 @@
 // element `vectors`), input channels innermost, so each channel step reads
 // the next row of the kernel block. Tiles go in blocks, in parallel: a
 // block's transformed input and its products live in the cache while the
-// block's output tiles are made from them; a kernel too large for the cache
-// goes in blocks of output channels instead, each over all tiles.
+// block's output tiles are made from them; a kernel too large for the cache,
+// or one that each of a few blocks of tiles would stream again, goes in
+// blocks of output channels instead, each over all tiles.
 // Transforms are vectorized over channels with their positions unrolled, so
 // each position's sum has its own constant coefficients. The output tiles
 // are stored once (a channels_last sequence's per run of outputs); the
@@ -50,6 +51,23 @@ struct CpuTiling {
   bool channelBlocks = false;
 };
 
+// Whether a map of a few blocks of tiles, each of which would stream the
+// whole transformed kernel, is better split by blocks of output channels,
+// which read it once: each thread then streams only its share. LinkNet's
+// 512 -> 512 convs at 8x8 (F(2x2, 3x3): a 16.8 MB kernel, 16 tiles in 2
+// blocks): three such convs 0.85 of the time (3 of 3), LinkNet 0.95 (5 of
+// 5). A kernel that stays in the cache between the blocks keeps them: 256
+// -> 256 at 16x16 (F(4x4): 9.4 MB, 2 blocks) ran 1.06x slower split.
+bool streamsKernelAgain(const WinogradStages &s, int block) {
+  constexpr int kFewBlocks = 4;
+  constexpr int64_t kRereadKernelBytes = int64_t{12} << 20;
+  const int blocks = (s.tiles + block - 1) / block;
+  const int64_t kernelBytes =
+      int64_t{s.positions} * s.channels * s.outChannels * int64_t{sizeof(float)};
+  return s.outChannels % kWinogradOutBlock == 0 && blocks > 1 && blocks <= kFewBlocks &&
+         kernelBytes > kRereadKernelBytes;
+}
+
 CpuTiling cpuTiling(const WinogradStages &s, const Halide::Target &t) {
   const int vec = t.natural_vector_size(Halide::Float(32));
   const int registers = vectorRegisterCount(t);
@@ -76,7 +94,8 @@ CpuTiling cpuTiling(const WinogradStages &s, const Halide::Target &t) {
   // the tile blocks stay faster: 256 -> 256 at 65x65 (a 9.4 MB kernel) ran
   // 1.33x slower split by output channels, ASPP's 512 -> 256 convs (13.1
   // MB) 1.12x.
-  tiling.channelBlocks = readsKernelOnce(s.positions, s.channels, s.outChannels);
+  tiling.channelBlocks = readsKernelOnce(s.positions, s.channels, s.outChannels) ||
+                         streamsKernelAgain(s, tiling.block);
   return tiling;
 }
 

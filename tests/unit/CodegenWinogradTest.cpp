@@ -135,6 +135,11 @@ TEST(CodegenDifferential, Winograd) {
                {"dilation", i64(2)},
                {"pad", i64(2)},
                {"act", std::string("relu")}});
+  // A kernel of 16.8 MB over 2 blocks of tiles (512 -> 512 at 8x8 in
+  // F(2x2, 3x3)): split by blocks of output channels too, so that it is
+  // read once.
+  cases.oneOp(OpKind::WinogradConv2d, {{1, 512, 8, 8}},
+              {{"out", i64(512)}, {"tile", i64(2)}, {"pad", i64(1)}, {"act", std::string("relu")}});
   // 2x2 kernels, as the phases of a transposed conv (padding on one side of
   // each axis), and dilated with a residual.
   cases.oneOp(OpKind::WinogradConv2d, {{1, 24, 17, 19}},
