@@ -80,46 +80,25 @@ struct Axis {
   }
 };
 
-// One part of an axis' tiles: tiles [first, first + tiles) through `t`.
-struct AxisPart {
-  const WinogradTransform *t = nullptr;
-  int first = 0, tiles = 0;
-};
-
-// All of an axis' tiles through its transform; or, for bounded tiles, the
-// full residues' and then the center residues' (ir/Winograd.h,
-// BoundedResidues), whose tile is the residue. Parts without tiles are
-// left out.
-std::vector<AxisPart> axisParts(const WindowGeometry &g, int d, const WinogradTransform &t,
-                                const WinogradAxis &a) {
-  if (&t != &boundedWinogradTransform()) return {{&t, 0, static_cast<int>(a.tiles())}};
-  const BoundedResidues b = boundedResidues(g, d);
-  std::vector<AxisPart> parts;
-  if (b.full > 0) parts.push_back({&t, 0, static_cast<int>(b.full)});
-  if (b.center > 0)
-    parts.push_back(
-        {&centerWinogradTransform(), static_cast<int>(b.full), static_cast<int>(b.center)});
-  return parts;
-}
-
 // The stages of the tiles of part `py` along y times part `px` along x,
 // numbered k = (image, tile row - py.first, tile column - px.first) within
 // the part. Every part reads the stored kernel's first alpha_y x alpha_x
 // positions, which the center tile's one position is.
 WinogradStages lowerPart(const std::string &name, const LoweredValue &padded, const LoweredValue &u,
-                         bool oneRow, const Axis &ay, const Axis &ax, const AxisPart &py,
-                         const AxisPart &px) {
+                         bool oneRow, const Axis &ay, const Axis &ax, const WinogradPart &py,
+                         const WinogradPart &px) {
   const WinogradTransform &ty = *py.t, &tx = *px.t;
+  const int tilesY = static_cast<int>(py.tiles), tilesX = static_cast<int>(px.tiles);
   WinogradStages s;
   s.channels = static_cast<int>(padded.dim(1));
-  s.tiles = static_cast<int>(padded.dim(0)) * py.tiles * px.tiles;
+  s.tiles = static_cast<int>(padded.dim(0)) * tilesY * tilesX;
   s.positions = ty.alpha * tx.alpha;
   s.tileX = tx.m;
   s.dilationX = static_cast<int>(ax.a.dilation);
 
   Var c("c"), k("k"), o("o"), j("j"), xi("xi"), nu("nu"), iy("iy"), ix("ix");
-  const Expr n = k / (py.tiles * px.tiles), tileRow = k / px.tiles % py.tiles + py.first,
-             tileCol = k % px.tiles + px.first;
+  const Expr n = k / (tilesY * tilesX), tileRow = k / tilesX % tilesY + static_cast<int>(py.first),
+             tileCol = k % tilesX + static_cast<int>(px.first);
   s.rows = Func(name + "_wino_rows");
   std::vector<Expr> rowSums;
   for (int p = 0; p < ty.alpha; ++p)
@@ -167,31 +146,39 @@ WinogradStages lowerPart(const std::string &name, const LoweredValue &padded, co
 // element (rowElement, columnElement), from the part holding it: a chain
 // of selects on the tile, each part's indices clamped to its own tiles so
 // that no part is computed past them.
-Expr fromParts(const std::vector<WinogradStages> &stages, const std::vector<AxisPart> &partsY,
-               const std::vector<AxisPart> &partsX, const Expr &channel, const Expr &image,
+Expr fromParts(const std::vector<WinogradStages> &stages, const std::vector<WinogradPart> &partsY,
+               const std::vector<WinogradPart> &partsX, const Expr &channel, const Expr &image,
                const Expr &tileRow, const Expr &rowElement, const Expr &tileCol,
                const Expr &colElement) {
-  auto local = [](const std::vector<AxisPart> &parts, size_t i, const Expr &tile) -> Expr {
+  auto local = [](const std::vector<WinogradPart> &parts, size_t i, const Expr &tile) -> Expr {
     if (parts.size() == 1) return tile;
-    return Halide::clamp(tile - parts[i].first, 0, parts[i].tiles - 1);
+    return Halide::clamp(tile - static_cast<int>(parts[i].first), 0,
+                         static_cast<int>(parts[i].tiles) - 1);
   };
-  auto element = [](const AxisPart &part, const Expr &e) { return part.t->m == 1 ? Expr(0) : e; };
+  // The tile just past part i.
+  auto end = [](const std::vector<WinogradPart> &parts, size_t i) {
+    return static_cast<int>(parts[i].first + parts[i].tiles);
+  };
+  auto element = [](const WinogradPart &part, const Expr &e) {
+    return part.t->m == 1 ? Expr(0) : e;
+  };
   auto at = [&](size_t iy, size_t ix) {
-    const AxisPart &py = partsY[iy], &px = partsX[ix];
-    Expr k =
-        (image * py.tiles + local(partsY, iy, tileRow)) * px.tiles + local(partsX, ix, tileCol);
+    const WinogradPart &py = partsY[iy], &px = partsX[ix];
+    Expr k = (image * static_cast<int>(py.tiles) + local(partsY, iy, tileRow)) *
+                 static_cast<int>(px.tiles) +
+             local(partsX, ix, tileCol);
     return stages[iy * partsX.size() + ix].output(channel, k, element(px, colElement),
                                                   element(py, rowElement));
   };
   auto rowValue = [&](size_t iy) {
     Expr v = at(iy, partsX.size() - 1);
     for (size_t ix = partsX.size() - 1; ix-- > 0;)
-      v = Halide::select(tileCol < partsX[ix].first + partsX[ix].tiles, at(iy, ix), v);
+      v = Halide::select(tileCol < end(partsX, ix), at(iy, ix), v);
     return v;
   };
   Expr v = rowValue(partsY.size() - 1);
   for (size_t iy = partsY.size() - 1; iy-- > 0;)
-    v = Halide::select(tileRow < partsY[iy].first + partsY[iy].tiles, rowValue(iy), v);
+    v = Halide::select(tileRow < end(partsY, iy), rowValue(iy), v);
   return v;
 }
 
@@ -204,8 +191,8 @@ LoweredNode lowerWinograd(const Node &node, const NodeOperands &ops) {
   const bool oneRow = node.op == OpKind::WinogradConv1d;
   const Axis ay{winogradAxis(g.out[0], g.dilation[0], w.y->m), static_cast<int>(g.padBegin[0])};
   const Axis ax{winogradAxis(g.out[1], g.dilation[1], w.x->m), static_cast<int>(g.padBegin[1])};
-  const std::vector<AxisPart> partsY = axisParts(g, 0, *w.y, ay.a),
-                              partsX = axisParts(g, 1, *w.x, ax.a);
+  const std::vector<WinogradPart> partsY = winogradParts(g, 0, *w.y),
+                                  partsX = winogradParts(g, 1, *w.x);
   const TensorType accType = accumulatorType(node);
   const std::string name = funcName(node);
   const LoweredValue padded = withConstantExterior(x, 0.0f);

@@ -28,7 +28,7 @@ std::vector<ParamSpec> paramSpecs(const Graph &graph, const Node &node) {
     // (docs/ops.md); a bounded tile has 3 positions per axis (ir/Winograd.h).
     int64_t out = node.attrs.getInt("out");
     std::vector<int64_t> tile = node.attrs.getInts("tile"), kernel = node.attrs.getInts("kernel");
-    const bool bounded = node.attrs.has("bounded") && node.attrs.getBool("bounded");
+    const bool bounded = takesBoundedTiles(node);
     Shape u;
     if (node.op == OpKind::WinogradConv2d)
       u.push_back(winogradTransform(tile[0], kernel[0], bounded).alpha);

@@ -187,6 +187,22 @@ BoundedResidues boundedResidues(const WindowGeometry &g, int d) {
   return b;
 }
 
+bool takesBoundedTiles(const Node &node) {
+  return node.attrs.has("bounded") && node.attrs.getBool("bounded");
+}
+
+std::vector<WinogradPart> winogradParts(const WindowGeometry &g, int d,
+                                        const WinogradTransform &t) {
+  const size_t i = static_cast<size_t>(d);
+  if (&t != &boundedWinogradTransform())
+    return {{&t, 0, winogradAxis(g.out[i], g.dilation[i], t.m).tiles()}};
+  const BoundedResidues b = boundedResidues(g, d);
+  std::vector<WinogradPart> parts;
+  if (b.full > 0) parts.push_back({&t, 0, b.full});
+  if (b.center > 0) parts.push_back({&centerWinogradTransform(), b.full, b.center});
+  return parts;
+}
+
 WinogradAxis winogradAxis(int64_t extent, int64_t dilation, int64_t m) {
   WinogradAxis a;
   a.m = m;
@@ -215,7 +231,7 @@ WinogradWindow winogradWindow(const Node &node, const Shape &input) {
   WinogradWindow w;
   w.g = asRows(windowGeometry(node, input));
   const std::vector<int64_t> tile = node.attrs.getInts("tile");
-  const bool bounded = node.attrs.has("bounded") && node.attrs.getBool("bounded");
+  const bool bounded = takesBoundedTiles(node);
   if (bounded &&
       (tile.front() != 2 || tile.back() != 2 || !boundsTiles(w.g, 0) || !boundsTiles(w.g, 1)))
     throw Error("bounded winograd tiles need tile=2, kernel=3 and, per axis, out <= 2 "

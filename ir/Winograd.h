@@ -118,9 +118,11 @@ const WinogradTransform &centerWinogradTransform();
 // against 72 for 24 bounded tiles and 51 real taps of the direct conv.
 struct BoundedResidues {
   int64_t full = 0, center = 0;
-  int64_t positions() const { return 3 * full + center; }
 };
 BoundedResidues boundedResidues(const WindowGeometry &g, int d);
+
+// Whether a winograd node takes bounded tiles (its `bounded=` attribute).
+bool takesBoundedTiles(const Node &node);
 
 // How one output axis of extent `extent` splits into tiles on the dilated
 // grid of `dilation`: output o = q * dilation + r belongs to residue r, whose
@@ -136,6 +138,19 @@ struct WinogradAxis {
   int64_t tiles() const { return residuesHigh * tilesHigh + (dilation - residuesHigh) * tilesLow; }
 };
 WinogradAxis winogradAxis(int64_t extent, int64_t dilation, int64_t m);
+
+// One part of an axis' tiles, [first, first + tiles), computed through `t`.
+// An axis is one part through its transform `t`; a bounded axis with center
+// residues is two, the full residues' through the bounded transform and then
+// the center residues' through the center tile (BoundedResidues; the tile
+// of a bounded residue is the residue). Parts without tiles are left out.
+// The lowering gives each pair of parts its own stages; the winograd pass
+// prices each pair.
+struct WinogradPart {
+  const WinogradTransform *t = nullptr;
+  int64_t first = 0, tiles = 0;
+};
+std::vector<WinogradPart> winogradParts(const WindowGeometry &g, int d, const WinogradTransform &t);
 
 // A winograd_conv2d's or winograd_conv1d's window as a 2-D one, with each
 // axis' transform. A winograd_conv1d is the conv of a single row: its y axis

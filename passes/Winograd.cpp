@@ -69,7 +69,6 @@
 #include "passes/Winograd.h"
 
 #include <algorithm>
-#include <vector>
 
 #include "ir/Epilogue.h"
 #include "ir/Error.h"
@@ -105,40 +104,28 @@ double weightTraffic(double taps, double channels, double outChannels,
   return 4.0 * taps * channels * outChannels * model.flopsPerByte;
 }
 
-// One axis' tiles of one transform: `tiles` tiles of alpha positions and m
-// outputs. A bounded axis has two kinds (ir/Winograd.h, BoundedResidues).
-struct AxisTiles {
-  double tiles = 0, alpha = 0, m = 0;
-};
-
-std::vector<AxisTiles> axisTiles(const WindowGeometry &g, int d, int64_t m, bool bounded) {
-  const size_t i = static_cast<size_t>(d);
-  if (!bounded)
-    return {{double(winogradAxis(g.out[i], g.dilation[i], m).tiles()),
-             double(winogradTransform(m, g.kernel[i]).alpha), double(m)}};
-  const BoundedResidues b = boundedResidues(g, d);
-  return {{double(b.full), 3.0, 2.0}, {double(b.center), 1.0, 1.0}};
-}
-
 double winogradCost(const WindowGeometry &g, int64_t my, int64_t mx, bool bounded, double channels,
                     double outChannels, bool tilesStayInCache, const WinogradCostModel &model) {
+  const WinogradTransform &ty = winogradTransform(my, g.kernel[0], bounded),
+                          &tx = winogradTransform(mx, g.kernel[1], bounded);
+  // Each pair of parts (ir/Winograd.h, WinogradPart) with its own tiles and
+  // transforms.
   double cost = 0.0;
-  for (const AxisTiles &y : axisTiles(g, 0, my, bounded))
-    for (const AxisTiles &x : axisTiles(g, 1, mx, bounded)) {
-      const double tiles = y.tiles * x.tiles, ay = y.alpha, ax = x.alpha;
+  for (const WinogradPart &y : winogradParts(g, 0, ty))
+    for (const WinogradPart &x : winogradParts(g, 1, tx)) {
+      const double tiles = double(y.tiles) * double(x.tiles), ay = y.t->alpha, ax = x.t->alpha;
+      const double outY = y.t->m, outX = x.t->m;
       const double gemm = 2.0 * tiles * ay * ax * channels * outChannels / model.gemmEfficiency;
       const double transform =
-          tiles * (channels * ay * ax * (ay + ax) + outChannels * ax * y.m * (ay + x.m)) /
+          tiles * (channels * ay * ax * (ay + ax) + outChannels * ax * outY * (ay + outX)) /
           model.transformEfficiency;
-      const double memory = tilesStayInCache ? 0.0
-                                             : 4.0 * tiles * 2.0 *
-                                                   (channels * ay * ax + outChannels * y.m * x.m) *
-                                                   model.flopsPerByte;
+      const double memory =
+          tilesStayInCache ? 0.0
+                           : 4.0 * tiles * 2.0 * (channels * ay * ax + outChannels * outY * outX) *
+                                 model.flopsPerByte;
       cost += gemm + transform + memory;
     }
-  const double stored = double(winogradTransform(my, g.kernel[0], bounded).alpha) *
-                        double(winogradTransform(mx, g.kernel[1], bounded).alpha);
-  return cost + weightTraffic(stored, channels, outChannels, model);
+  return cost + weightTraffic(double(ty.alpha) * double(tx.alpha), channels, outChannels, model);
 }
 
 bool isCandidate(const Node &node) {

@@ -1,11 +1,13 @@
 // The split of a bounded axis into full and center residues (ir/Winograd.h,
 // BoundedResidues) against a count from the definition, output by output
-// and tap by tap, on drawn bounded geometries; and the center tile against
-// the bounded tile it stands for.
+// and tap by tap, on drawn bounded geometries, with the parts the lowering
+// and the cost model take from it (winogradParts); and the center tile
+// against the bounded tile it stands for.
 #include <gtest/gtest.h>
 
 #include <random>
 #include <string>
+#include <vector>
 
 #include "ir/Winograd.h"
 
@@ -66,7 +68,17 @@ TEST(BoundedResidues, SplitTheResiduesAsTheirOutputsAndTapsSay) {
     } else {
       EXPECT_EQ(b.center, 0);
     }
-    EXPECT_EQ(b.positions(), 3 * b.full + b.center);
+    // The parts the lowering and the cost model take: the full residues,
+    // then the center ones, together every residue, none empty.
+    const std::vector<WinogradPart> parts = winogradParts(g, 0, boundedWinogradTransform());
+    int64_t next = 0;
+    for (const WinogradPart &p : parts) {
+      EXPECT_EQ(p.first, next);
+      EXPECT_GT(p.tiles, 0);
+      next += p.tiles;
+    }
+    EXPECT_EQ(next, holding);
+    EXPECT_EQ(parts.back().t == &centerWinogradTransform(), b.center > 0);
     withCenter += b.center > 0;
     fellBack += !singlesCentered;
   }
