@@ -5,6 +5,7 @@
 
 #include "codegen/ModelObjects.h"
 #include "codegen/Target.h"
+#include "codegen/ThreadPool.h"
 #include "codegen/Toolchain.h"
 #include "ir/Error.h"
 
@@ -48,11 +49,19 @@ void compileRuntime(const std::string &target, const std::string &path) {
   Halide::Target t = parseTarget(target).with_feature(Halide::Target::UserContext);
   fs::path p(path);
   if (!p.parent_path().empty()) fs::create_directories(p.parent_path());
+  fs::path work = p.string() + ".objects";
+  fs::remove_all(work);
+  fs::create_directories(work);
+  fs::path halideRuntime = work / "halide_runtime.o", threadPool = work / "thread_pool.o";
   try {
-    Halide::compile_standalone_runtime({{Halide::OutputFileType::static_library, path}}, t);
+    Halide::compile_standalone_runtime({{Halide::OutputFileType::object, halideRuntime.string()}},
+                                       t);
   } catch (const Halide::Error &e) {
     throw Error(std::string("Halide could not build the runtime: ") + e.what());
   }
+  compileThreadPool(t, threadPool.string());
+  archive({halideRuntime.string(), threadPool.string()}, path);
+  fs::remove_all(work);
 }
 
 } // namespace atrous::codegen

@@ -8,8 +8,10 @@
 #include <mutex>
 
 #include "codegen/GroupCompiler.h"
+#include "codegen/Hash.h"
 #include "codegen/ModelObjects.h"
 #include "codegen/Target.h"
+#include "codegen/ThreadPool.h"
 #include "codegen/Toolchain.h"
 #include "ir/Error.h"
 
@@ -25,7 +27,10 @@ void loadRuntime(const Halide::Target &target, const std::string &cacheDir) {
   static std::mutex mutex;
   static std::string loaded;
   std::lock_guard<std::mutex> lock(mutex);
-  std::string key = target.without_feature(Halide::Target::NoRuntime).to_string();
+  // The pool's source is part of the key: a runtime built before a change
+  // to it is not reused.
+  std::string key = target.without_feature(Halide::Target::NoRuntime).to_string() + "-" +
+                    hexDigest(fnv1a(threadPoolSource()));
   if (loaded == key) return;
   // A second runtime would not be used: the first one's halide_* symbols,
   // loaded globally, already resolve every model's calls.
@@ -38,13 +43,16 @@ void loadRuntime(const Halide::Target &target, const std::string &cacheDir) {
   if (!fs::exists(so)) {
     std::string tmp = "." + std::to_string(getpid());
     fs::path object = dir / ("halide_runtime-" + key + ".o" + tmp);
+    fs::path pool = dir / ("thread_pool-" + key + ".o" + tmp);
     try {
       Halide::compile_standalone_runtime(object.string(), target);
     } catch (const Halide::Error &e) {
       throw Error(std::string("Halide could not build its runtime: ") + e.what());
     }
-    linkShared({object.string()}, so.string() + tmp);
+    compileThreadPool(target, pool.string());
+    linkShared({object.string(), pool.string()}, so.string() + tmp);
     fs::remove(object);
+    fs::remove(pool);
     fs::rename(so.string() + tmp, so);
   }
   if (!dlopen(so.c_str(), RTLD_NOW | RTLD_GLOBAL))

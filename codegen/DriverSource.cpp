@@ -256,7 +256,8 @@ std::string generateDriver(const DriverSpec &spec) {
   c += "typedef __SIZE_TYPE__ size_t;\nvoid *malloc(size_t);\nvoid free(void *);\n"
        "void *memcpy(void *, const void *, size_t);\nvoid *memset(void *, int, size_t);\n"
        "int snprintf(char *, size_t, const char *, ...);\n"
-       "typedef struct _IO_FILE FILE;\nextern FILE *stderr;\nint fputs(const char *, FILE *);\n";
+       "typedef struct _IO_FILE FILE;\nextern FILE *stderr;\nint fputs(const char *, FILE *);\n"
+       "void atrous_use_thread_pool(void);\n";
   if (spec.externalWeights)
     c += "FILE *fopen(const char *, const char *);\n"
          "size_t fread(void *, size_t, size_t, FILE *);\nint fclose(FILE *);\n";
@@ -439,6 +440,8 @@ std::string generateDriver(const DriverSpec &spec) {
   c += "  struct atrous_call_context *previous_call = atrous_active_call;\n";
   c += "  atrous_active_call = &ctx;\n";
   c += "  halide_set_error_handler(atrous_halide_error);\n";
+  // The runtime's pool (codegen/ThreadPool.c) runs the groups' parallel loops.
+  c += "  atrous_use_thread_pool();\n";
   // Intermediate v's buffer over the bytes at `host` (a C expression).
   auto valueBuffer = [&](ValueId v, const std::string &host) {
     c += "  " + m + "_buffer(&v" + std::to_string(v) + ", " + host + ", " + m + "_dims_v" +

@@ -3,7 +3,6 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <cstdio>
 #include <cstdlib>
 #include <exception>
 #include <filesystem>
@@ -23,12 +22,6 @@ namespace atrous::codegen {
 
 namespace {
 
-std::string hex(uint64_t v) {
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
-  return buf;
-}
-
 std::string readFile(const fs::path &p) {
   std::ifstream in(p, std::ios::binary);
   std::stringstream ss;
@@ -43,7 +36,7 @@ std::string readFile(const fs::path &p) {
 GroupObject compileOne(const Graph &graph, const Group &group, const std::string &signature,
                        const Halide::Target &target, const fs::path &dir) {
   GroupObject obj;
-  obj.functionName = "atrous_" + hex(fnv1a(signature));
+  obj.functionName = "atrous_" + hexDigest(fnv1a(signature));
   fs::path object = dir / (obj.functionName + ".o");
   fs::path sigFile = dir / (obj.functionName + ".sig");
   obj.objectPath = object.string();

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <string>
 
 namespace atrous::codegen {
@@ -22,6 +23,13 @@ inline uint64_t fnv1a(const void *data, size_t n, uint64_t h = kFnvOffset) {
 
 inline uint64_t fnv1a(const std::string &s) {
   return fnv1a(s.data(), s.size());
+}
+
+// `h` as 16 hex digits, for names of cached files and functions.
+inline std::string hexDigest(uint64_t h) {
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+  return buf;
 }
 
 } // namespace atrous::codegen
