@@ -14,10 +14,16 @@ const std::string &threadPoolSource() {
 }
 
 void compileThreadPool(const Halide::Target &target, const std::string &object) {
-  std::filesystem::path source =
-      std::filesystem::path(object).parent_path() / "atrous_thread_pool.c";
+  // Named after the object, which callers make unique per process.
+  const std::string source = object + ".c";
   std::ofstream(source) << threadPoolSource();
-  compileC(target, source.string(), object, {halideIncludeDir()});
+  try {
+    compileC(target, source, object, {halideIncludeDir()});
+  } catch (...) {
+    std::filesystem::remove(source);
+    throw;
+  }
+  std::filesystem::remove(source);
 }
 
 } // namespace atrous::codegen

@@ -12,7 +12,8 @@ namespace atrous::codegen {
 // codegen/ThreadPool.c, as atrousc carries it.
 const std::string &threadPoolSource();
 
-// Compiles the pool for `target` to `object`; its directory takes the source.
+// Compiles the pool for `target` to `object` (its source goes beside it for
+// the compile: `object`.c).
 void compileThreadPool(const Halide::Target &target, const std::string &object);
 
 } // namespace atrous::codegen
