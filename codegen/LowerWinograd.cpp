@@ -97,8 +97,12 @@ WinogradStages lowerPart(const std::string &name, const LoweredValue &padded, co
   s.dilationX = static_cast<int>(ax.a.dilation);
 
   Var c("c"), k("k"), o("o"), j("j"), xi("xi"), nu("nu"), iy("iy"), ix("ix");
-  const Expr n = k / (tilesY * tilesX), tileRow = k / tilesX % tilesY + static_cast<int>(py.first),
-             tileCol = k % tilesX + static_cast<int>(px.first);
+  // A schedule may compute whole blocks of tiles past the last tile
+  // (ScheduleWinograd.cpp); those read the last tile's patch.
+  const Expr tile = Halide::min(k, s.tiles - 1);
+  const Expr n = tile / (tilesY * tilesX),
+             tileRow = tile / tilesX % tilesY + static_cast<int>(py.first),
+             tileCol = tile % tilesX + static_cast<int>(px.first);
   s.rows = Func(name + "_wino_rows");
   std::vector<Expr> rowSums;
   for (int p = 0; p < ty.alpha; ++p)

@@ -124,7 +124,16 @@ void scheduleStagesCpu(const WinogradStages &s, Func out, bool perRun, Var run,
         .split(oc, oo, oi, outLanes)
         .reorder(oi, ix, iy, oo, k, at);
   else
-    output.split(k, at, ki, block).split(o, oo, oi, outLanes).reorder(oi, ix, iy, oo, ki, at);
+    // The last block computes past the last tile (whose patch those tiles
+    // read, lowerPart) rather than shift inwards: shifted, it recomputed
+    // tiles of the block before it in another thread, into the same stored
+    // tiles, with code whose rounding can differ in the last bit (F(4x6) at
+    // 256x256: 27 of 30 runs differed, up to 1e-6), so a model's output
+    // depended on which thread wrote last. Cut short (GuardWithIf), the
+    // blocks lost their constant extents and 65x65 ran 4% slower.
+    output.split(k, at, ki, block, Halide::TailStrategy::RoundUp)
+        .split(o, oo, oi, outLanes)
+        .reorder(oi, ix, iy, oo, ki, at);
   output.vectorize(oi).unroll(ix).unroll(iy);
   if (!perRun) output.parallel(at);
   // Stored by (row in the tile, tile, column in the tile), so a row of
