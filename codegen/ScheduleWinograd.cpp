@@ -119,19 +119,23 @@ void scheduleStagesCpu(const WinogradStages &s, Func out, bool perRun, Var run,
     output.compute_at(out, run);
   else
     output.compute_root();
+  // Every parallel split of a stored stage rounds up rather than shift
+  // inwards, so that no two threads write the same element: past the last
+  // output channel the products read the kernel's zero padding, past the
+  // last tile the tiles read the last tile's patch (lowerPart). Shifted
+  // inwards, the last block of tiles recomputed tiles of the block before
+  // it in another thread with code whose rounding can differ in the last
+  // bit (F(4x6) at 256x256: 27 of 30 runs differed, up to 1e-6), so a
+  // model's output depended on which thread wrote last. Cut short
+  // (GuardWithIf), the blocks lost their constant extents and 65x65 ran 4%
+  // slower.
+  const Halide::TailStrategy storedTail = Halide::TailStrategy::RoundUp;
   if (channelBlocks)
-    output.split(o, at, oc, kWinogradOutBlock)
+    output.split(o, at, oc, kWinogradOutBlock, storedTail)
         .split(oc, oo, oi, outLanes)
         .reorder(oi, ix, iy, oo, k, at);
   else
-    // The last block computes past the last tile (whose patch those tiles
-    // read, lowerPart) rather than shift inwards: shifted, it recomputed
-    // tiles of the block before it in another thread, into the same stored
-    // tiles, with code whose rounding can differ in the last bit (F(4x6) at
-    // 256x256: 27 of 30 runs differed, up to 1e-6), so a model's output
-    // depended on which thread wrote last. Cut short (GuardWithIf), the
-    // blocks lost their constant extents and 65x65 ran 4% slower.
-    output.split(k, at, ki, block, Halide::TailStrategy::RoundUp)
+    output.split(k, at, ki, block, storedTail)
         .split(o, oo, oi, outLanes)
         .reorder(oi, ix, iy, oo, ki, at);
   output.vectorize(oi).unroll(ix).unroll(iy);
@@ -187,7 +191,7 @@ void scheduleStagesCpu(const WinogradStages &s, Func out, bool perRun, Var run,
       .unroll(xi);
   if (channelBlocks) {
     Var kt("kt");
-    input.compute_root().split(k, kt, k, tileRows).parallel(kt);
+    input.compute_root().split(k, kt, k, tileRows, storedTail).parallel(kt);
   } else {
     input.compute_at(output, at);
   }

@@ -128,7 +128,10 @@ static int env_int(const char *name, int otherwise) {
   return value && *value ? atoi(value) : otherwise;
 }
 
+/* Starts the workers on the first loop; every later loop returns at the
+   first load, with no read-modify-write on the hot path. */
 static void start_pool(void) {
+  if (__atomic_load_n(&pool.started, __ATOMIC_ACQUIRE) == 2) return;
   int expected = 0;
   if (__atomic_compare_exchange_n(&pool.started, &expected, 1, 0, __ATOMIC_ACQ_REL,
                                   __ATOMIC_ACQUIRE)) {
