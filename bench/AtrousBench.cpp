@@ -18,6 +18,7 @@
 #include "frontend/TensorIO.h"
 #include "frontend/WeightSource.h"
 #include "ir/Error.h"
+#include "ir/Layout.h"
 #include "passes/FlopCount.h"
 #include "passes/Pass.h"
 #include "passes/PassManager.h"
@@ -31,6 +32,7 @@ namespace {
 struct Options {
   std::string model;
   std::vector<std::string> inputShapes; // NAME=1x3x65x65
+  std::string ioLayout;                 // planar or channels_last
   std::string weights = "random:1";
   std::string saveWeights;
   std::string input; // .npy of the (single) input; default: seeded random
@@ -41,7 +43,7 @@ struct Options {
 };
 
 int run(const Options &options) {
-  Graph graph = cli::ModelOptions{options.model, options.inputShapes}.load();
+  Graph graph = cli::ModelOptions{options.model, options.inputShapes, options.ioLayout}.load();
   if (graph.inputs().size() != 1 || graph.outputs.size() != 1)
     throw Error("atrous_bench times models with one input and one output; '" + graph.name +
                 "' has " + std::to_string(graph.inputs().size()) + " and " +
@@ -57,6 +59,9 @@ int run(const Options &options) {
   if (input.type() != inputType)
     throw Error(options.input + " holds " + input.type().str() + ", the model expects " +
                 inputType.str());
+  // Moved to the model's I/O layout once, outside the timed runs, as an app
+  // holding such data would have it.
+  input = toIoLayout(graph, input);
 
   rt::Timer compileTimer;
   runPasses(graph, &weights, pipelinePasses("O2"));
@@ -71,16 +76,18 @@ int run(const Options &options) {
   // oneDNN harness does).
   std::vector<Tensor> outputs;
   for (ValueId out : graph.outputs)
-    outputs.emplace_back(graph.type(out));
+    outputs.emplace_back(ioType(graph, graph.type(out)));
   const std::vector<Tensor> inputs = {input};
   std::vector<double> ms =
       bench::timeRuns(options.timing, [&] { compiled->runInto(inputs, outputs); });
-  if (!options.output.empty()) rt::writeNpy(options.output, npyFromTensor(outputs.at(0)));
+  const TensorType &outputType = graph.type(graph.outputs.at(0));
+  if (!options.output.empty())
+    rt::writeNpy(options.output, npyFromTensor(fromIoLayout(graph, outputs.at(0), outputType)));
 
   nlohmann::json result = {{"flops", totalFlops},
                            {"compile_s", compileSeconds},
                            {"times_ms", ms},
-                           {"output_shape", outputs.at(0).shape()}};
+                           {"output_shape", outputType.shape}};
   fmt::print("{}\n", result.dump());
   return 0;
 }
@@ -92,6 +99,9 @@ int main(int argc, char **argv) {
   Options options;
   app.add_option("MODEL", options.model, "model file (.atr)")->required();
   app.add_option("--input-shape", options.inputShapes, "NAME=1x3x65x65 (repeatable)");
+  app.add_option("--io-layout", options.ioLayout,
+                 "the model's I/O layout, planar or channels_last (the input is moved to it "
+                 "before the timed runs; --output is written planar)");
   app.add_option("--weights", options.weights, "random:SEED or a .safetensors file");
   app.add_option("--save-weights", options.saveWeights, "write the weights used to this file");
   app.add_option("--input", options.input, ".npy input (default: seeded random)");

@@ -19,6 +19,11 @@ trials before and after the cases).
 Each peer's output is checked against atrous' (max |peer - atrous| relative
 to max |atrous|); a mismatch above CHECK_TOL is flagged with "!" and kept in
 the JSON.
+Layer cases run atrous a second time with --io-layout channels_last ("NHWC"
+columns): the model takes and gives NHWC data, as an app holding such data
+would pass it, so that it times what oneDNN's figure times, whose input is
+reordered to its chosen format before its timed runs and whose output stays
+in it. Its output is checked like a peer's.
 
 Usage: bench.py --bin DIR --work DIR [--node-modules DIR] [--quick] [--json FILE] [--only REGEX]
                 [--rounds N] [--isa avx2]
@@ -137,13 +142,21 @@ class Bench:
         argv = [os.path.join(self.args.bin, "atrous_bench"), case.atr_path(d), "--weights", WEIGHTS,
                 "--save-weights", weights, "--input", input_path, "--output", atrous_out] + self.atrous_target + \
             timing_args(self.policy)
-        atrous_rounds, peer_rounds, peers = [], {p: [] for p in PEERS}, {}
+        nhwc_out = os.path.join(d, "atrous_nhwc.npy")
+        nhwc_argv = None
+        if case.onednn_spec("direct") is not None:
+            nhwc_argv = [os.path.join(self.args.bin, "atrous_bench"), case.atr_path(d), "--weights", WEIGHTS,
+                         "--input", input_path, "--output", nhwc_out, "--io-layout", "channels_last"] + \
+                self.atrous_target + timing_args(self.policy)
+        atrous_rounds, nhwc_rounds, peer_rounds, peers = [], [], {p: [] for p in PEERS}, {}
         for k in range(self.policy["rounds"]):
             a = run_json(argv, self.env, "atrous_bench")
             atrous_rounds.append(a["times_ms"])
             if k == 0:
                 first = a
                 want = np.load(atrous_out)
+            if nhwc_argv:
+                nhwc_rounds.append(run_json(nhwc_argv, self.env, "atrous_bench --io-layout")["times_ms"])
             for peer in PEERS:
                 if k > 0 and not peer_rounds[peer]:
                     continue  # not applicable, or failed in the first round
@@ -165,7 +178,13 @@ class Bench:
             if peer_rounds[peer]:
                 r.update(summary(peer_rounds[peer]))
                 r["x"] = ratio(r, atrous)
-        return {"id": case.id, "title": case.title, "flops": first["flops"], "atrous": atrous, "peers": peers}
+        result = {"id": case.id, "title": case.title, "flops": first["flops"], "atrous": atrous, "peers": peers}
+        if nhwc_rounds:
+            nhwc = dict(summary(nhwc_rounds), mismatch=mismatch(np.load(nhwc_out), want))
+            if "median_ms" in peers.get("onednn", {}):
+                nhwc["x_onednn"] = ratio(peers["onednn"], nhwc)
+            result["atrous_nhwc"] = nhwc
+        return result
 
     def peer_onednn(self, case, d, input_path, weights, algorithm="direct"):
         spec = case.onednn_spec(algorithm)
@@ -243,6 +262,7 @@ def table(results, peak):
     head = ["case", "atrous ms [min-max]", "GFLOP/s", "peak"]
     for p in PEERS:
         head += [PEER_TITLES[p] + " ms", "x"]
+    head += ["NHWC ms", "x oneDNN"]
     rows = []
     for r in results:
         a = r["atrous"]
@@ -256,6 +276,12 @@ def table(results, peak):
                 row += [fmt_ms(q["median_ms"]) + flag, "%.2fx" % q["x"]]
             else:
                 row += ["err" if "error" in q else "n/a", ""]
+        n = r.get("atrous_nhwc")
+        if n:
+            flag = "!" if n["mismatch"] > CHECK_TOL else ""
+            row += [fmt_ms(n["median_ms"]) + flag, "%.2fx" % n["x_onednn"] if "x_onednn" in n else ""]
+        else:
+            row += ["", ""]
         rows.append(row)
     widths = [max(len(str(x[i])) for x in rows + [head]) for i in range(len(head))]
     lines = []
@@ -270,6 +296,10 @@ def table(results, peak):
 def notes(results):
     out = []
     for r in results:
+        n = r.get("atrous_nhwc")
+        if n and n["mismatch"] > CHECK_TOL:
+            out.append("%s, atrous NHWC: output differs from atrous by %.3g of its magnitude" %
+                       (r["id"], n["mismatch"]))
         for p in PEERS:
             q = r["peers"][p]
             if "error" in q:

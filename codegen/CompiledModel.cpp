@@ -14,6 +14,7 @@
 #include "codegen/ThreadPool.h"
 #include "codegen/Toolchain.h"
 #include "ir/Error.h"
+#include "ir/Layout.h"
 
 namespace fs = std::filesystem;
 
@@ -111,19 +112,20 @@ void CompiledModel::runInto(const std::vector<Tensor> &inputs, std::vector<Tenso
                 " inputs, got " + std::to_string(inputs.size()));
   std::vector<void *> arrays;
   for (size_t i = 0; i < ids.size(); ++i) {
-    if (inputs[i].type() != graph_.type(ids[i]))
-      throw Error("input '" + graph_.node(ids[i]).name + "' expects " + graph_.type(ids[i]).str() +
-                  ", got " + inputs[i].type().str());
+    const TensorType expected = ioType(graph_, graph_.type(ids[i]));
+    if (inputs[i].type() != expected)
+      throw Error("input '" + graph_.node(ids[i]).name + "' expects " + expected.str() + ", got " +
+                  inputs[i].type().str());
     arrays.push_back(const_cast<void *>(inputs[i].raw()));
   }
   if (outputs.size() != graph_.outputs.size())
     throw Error("model '" + graph_.name + "' has " + std::to_string(graph_.outputs.size()) +
                 " outputs, got " + std::to_string(outputs.size()) + " tensors for them");
   for (size_t j = 0; j < outputs.size(); ++j) {
-    if (outputs[j].type() != graph_.type(graph_.outputs[j]))
-      throw Error("output '" + graph_.node(graph_.outputs[j]).name + "' is " +
-                  graph_.type(graph_.outputs[j]).str() + ", got a tensor of " +
-                  outputs[j].type().str());
+    const TensorType expected = ioType(graph_, graph_.type(graph_.outputs[j]));
+    if (outputs[j].type() != expected)
+      throw Error("output '" + graph_.node(graph_.outputs[j]).name + "' is " + expected.str() +
+                  ", got a tensor of " + outputs[j].type().str());
     arrays.push_back(outputs[j].raw());
   }
   if (runArrays_(arrays.data()) != 0)
@@ -131,10 +133,14 @@ void CompiledModel::runInto(const std::vector<Tensor> &inputs, std::vector<Tenso
 }
 
 std::vector<Tensor> CompiledModel::run(const std::vector<Tensor> &inputs) const {
-  std::vector<Tensor> outputs;
+  std::vector<Tensor> given, outputs;
+  for (const Tensor &input : inputs)
+    given.push_back(toIoLayout(graph_, input));
   for (ValueId out : graph_.outputs)
-    outputs.emplace_back(graph_.type(out));
-  runInto(inputs, outputs);
+    outputs.emplace_back(ioType(graph_, graph_.type(out)));
+  runInto(given, outputs);
+  for (size_t j = 0; j < outputs.size(); ++j)
+    outputs[j] = fromIoLayout(graph_, outputs[j], graph_.type(graph_.outputs[j]));
   return outputs;
 }
 

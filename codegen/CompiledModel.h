@@ -32,11 +32,15 @@ public:
                                                 const CompileOptions &options = {});
   ~CompiledModel();
 
-  // One tensor per graph input in order; returns one per output. Throws
-  // atrous::Error when a type does not match or the generated code fails.
+  // One tensor per graph input in order; returns one per output, all of
+  // their logical types (a model whose I/O layout is channels_last gets
+  // them moved to and from it here). Throws atrous::Error when a type does
+  // not match or the generated code fails.
   std::vector<Tensor> run(const std::vector<Tensor> &inputs) const;
-  // The same into `outputs`, one tensor of each output's type, as an app
-  // that keeps its buffers between calls runs it. Throws as run does.
+  // The same into `outputs`, as an app that keeps its buffers between calls
+  // runs it, every tensor as the model takes and gives it (ir/Layout.h,
+  // ioType): NHWC data shaped [N, H, W, C] where the I/O layout is
+  // channels_last. Throws as run does.
   void runInto(const std::vector<Tensor> &inputs, std::vector<Tensor> &outputs) const;
 
   const Graph &graph() const { return graph_; }

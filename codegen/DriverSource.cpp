@@ -193,10 +193,16 @@ std::string generateHeader(const DriverSpec &spec) {
   h += "#define " + M + "_NUM_OUTPUTS " + std::to_string(g.outputs.size()) + "\n";
   auto describe = [&](const char *kind, const char *KIND, size_t i, ValueId v,
                       const std::string &name) {
-    const TensorType &t = g.type(v);
+    // The array an app passes: the value itself, or its elements channels
+    // innermost where the model's I/O layout says so (ir/Layout.h).
+    const TensorType &logical = g.type(v), t = ioType(g, logical);
     std::string tag = std::string(KIND) + std::to_string(i);
+    const bool channelsLast = ioLayout(g, logical) == Layout::ChannelsLast;
     h += "/* " + std::string(kind) + " " + std::to_string(i) + " `" + name + "`: " + t.str() +
+         (channelsLast ? ", channels_last: the " + logical.str() + " value, channels innermost"
+                       : std::string()) +
          " */\n";
+    h += "#define " + M + "_" + tag + "_CHANNELS_LAST " + (channelsLast ? "1" : "0") + "\n";
     h += "#define " + M + "_" + tag + "_RANK " + std::to_string(t.rank()) + "\n";
     h += "#define " + M + "_" + tag + "_ELEMENTS " + std::to_string(numElements(t.shape)) + "\n";
     h += "#define " + M + "_" + tag + "_IS_INT32 " + (t.dtype == DType::I32 ? "1" : "0") + "\n";
@@ -224,11 +230,12 @@ std::string generateHeader(const DriverSpec &spec) {
     arrays += ", " + cType(g.type(g.outputs[j]).dtype) + " *" + name;
     buffers += ", struct halide_buffer_t *" + name;
   }
-  h += "/* Dense row-major arrays, inputs then outputs. Returns ATROUS_OK or a\n"
-       "   negative status; thread-safe. */\n";
+  h += "/* Dense row-major arrays of the shapes above, inputs then outputs.\n"
+       "   Returns ATROUS_OK or a negative status; thread-safe. */\n";
   h += "int " + m + "_run(" + arrays + ");\n";
-  h += "/* The same over Halide buffers of exactly the model's types and shapes\n"
-       "   (innermost dimension first) with dense strides. */\n";
+  h += "/* The same over Halide buffers of exactly the model's types and logical\n"
+       "   (NCHW) shapes, innermost dimension first, with the dense strides of\n"
+       "   the arrays above (channels innermost where _CHANNELS_LAST is 1). */\n";
   h += "int " + m + "_run_buffers(" + buffers + ");\n";
   h += "/* The same with the array pointers in one list, inputs then outputs. */\n";
   h += "int " + m + "_run_arrays(void **arrays);\n";

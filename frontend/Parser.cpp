@@ -19,6 +19,7 @@
 
 #include "frontend/Lexer.h"
 #include "ir/Error.h"
+#include "ir/Layout.h"
 #include "ir/Verifier.h"
 
 namespace atrous {
@@ -102,7 +103,8 @@ struct Statement {
 };
 
 struct Ast {
-  std::string modelName; // empty when the file has no `model` statement
+  std::string modelName;       // empty when the file has no `model` statement
+  bool channelsLastIo = false; // the model line's io_layout
   std::vector<Statement> statements;
   std::vector<BlockDef> blocks;
   std::unordered_map<std::string, size_t> blockIndex;
@@ -149,6 +151,18 @@ public:
         if (!first) fail(t.loc, "'model' must be the first statement");
         next();
         ast_.modelName = expectName("a model name").text;
+        // `model NAME io_layout=channels_last`: on the model's line, as an
+        // assignment to `io_layout` on the next line is a statement.
+        if (at(TokenKind::Name) && peek().text == "io_layout" &&
+            peek(1).kind == TokenKind::Equals && peek().loc.line == t.loc.line) {
+          next();
+          next();
+          Token layout = expectName("an I/O layout (planar or channels_last)");
+          if (layout.text != "planar" && layout.text != "channels_last")
+            fail(layout.loc,
+                 "io_layout must be planar or channels_last, got " + quoted(layout.text));
+          ast_.channelsLastIo = layout.text == "channels_last";
+        }
       } else if (keyword && t.text == "input") {
         parseInput();
       } else if (keyword && t.text == "output") {
@@ -543,6 +557,7 @@ public:
                               ", which is not an input of the model");
     if (graph_.outputs.empty())
       throw SourceError(SourceLoc{source_.fileName(), 0, 0}, "the model has no outputs");
+    if (ast_.channelsLastIo) setIoLayout(graph_, Layout::ChannelsLast);
     try {
       verify(graph_);
     } catch (const SourceError &e) {

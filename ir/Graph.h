@@ -37,6 +37,11 @@ public:
   std::string name;
   std::vector<Node> nodes;
   std::vector<ValueId> outputs;
+  // Whether the model's inputs and outputs of rank 3 and 4 are stored
+  // channels innermost (NLC, NHWC) rather than planar, for apps that hold
+  // such data: the `model` line's io_layout=channels_last, or atrousc's
+  // --io-layout. Their types stay logical (ir/Layout.h, setIoLayout).
+  bool channelsLastIo = false;
 
   // Appends a graph input.
   ValueId addInput(const std::string &inputName, TensorType type, SourceLoc loc = {});
@@ -51,10 +56,12 @@ public:
   // The node named `nodeName`, or -1.
   ValueId find(const std::string &nodeName) const;
 
-  // Structural equality: names, ops, inputs, attributes, types and outputs.
+  // Structural equality: names, ops, inputs, attributes, types, outputs and
+  // the I/O layout.
   // Source locations are not compared.
   bool operator==(const Graph &o) const {
-    return name == o.name && nodes == o.nodes && outputs == o.outputs;
+    return name == o.name && nodes == o.nodes && outputs == o.outputs &&
+           channelsLastIo == o.channelsLastIo;
   }
   bool operator!=(const Graph &o) const { return !(*this == o); }
 

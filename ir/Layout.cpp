@@ -14,6 +14,87 @@ const char *layoutName(Layout layout) {
   return layout == Layout::ChannelsLast ? "channels_last" : "planar";
 }
 
+void setIoLayout(Graph &graph, Layout layout) {
+  graph.channelsLastIo = layout == Layout::ChannelsLast;
+  for (Node &node : graph.nodes) {
+    if (node.op != OpKind::Input) continue;
+    // Planar is the default, which an input leaves unset.
+    if (ioLayout(graph, node.type) == Layout::ChannelsLast)
+      node.attrs.set("layout", std::string(layoutName(Layout::ChannelsLast)));
+    else
+      node.attrs.erase("layout");
+  }
+  for (ValueId id : graph.outputs) {
+    Node &node = graph.nodes.at(static_cast<size_t>(id));
+    if (node.op != OpKind::Input)
+      node.attrs.set("layout", std::string(layoutName(ioLayout(graph, node.type))));
+  }
+}
+
+Layout ioLayout(const Graph &graph, const TensorType &type) {
+  return graph.channelsLastIo && supportsChannelsLast(type) ? Layout::ChannelsLast : Layout::Planar;
+}
+
+Layout parseLayout(const std::string &name, const std::string &what) {
+  if (name == "planar") return Layout::Planar;
+  if (name == "channels_last") return Layout::ChannelsLast;
+  throw Error(what + " must be planar or channels_last, got '" + name + "'");
+}
+
+TensorType ioType(const Graph &graph, const TensorType &type) {
+  if (ioLayout(graph, type) == Layout::Planar) return type;
+  Shape shape = type.shape;
+  shape.erase(shape.begin() + 1);
+  shape.push_back(type.shape[1]);
+  return {type.dtype, shape};
+}
+
+namespace {
+
+// Copies the elements of `from`, planar and row-major, to or from `to`,
+// channels innermost: every dtype is 4 bytes wide (ir/Tensor.h).
+void moveChannels(const Tensor &from, Tensor &to, const Shape &logical, bool toChannelsLast) {
+  const std::vector<int64_t> strides =
+      layoutStrides(logical, innermostDim(Layout::ChannelsLast, static_cast<int>(logical.size())));
+  const auto *source = static_cast<const uint32_t *>(from.raw());
+  auto *target = static_cast<uint32_t *>(to.raw());
+  std::vector<int64_t> index(logical.size(), 0);
+  const int64_t count = numElements(logical);
+  for (int64_t i = 0; i < count; ++i) {
+    int64_t offset = 0;
+    for (size_t d = 0; d < logical.size(); ++d)
+      offset += index[d] * strides[d];
+    if (toChannelsLast)
+      target[offset] = source[i];
+    else
+      target[i] = source[offset];
+    for (size_t d = logical.size(); d-- > 0;) {
+      if (++index[d] < logical[d]) break;
+      index[d] = 0;
+    }
+  }
+}
+
+} // namespace
+
+Tensor toIoLayout(const Graph &graph, const Tensor &logical) {
+  const TensorType type = ioType(graph, logical.type());
+  if (type == logical.type()) return logical;
+  Tensor given(type);
+  moveChannels(logical, given, logical.shape(), true);
+  return given;
+}
+
+Tensor fromIoLayout(const Graph &graph, const Tensor &given, const TensorType &type) {
+  if (given.type() != ioType(graph, type))
+    throw Error("a model value of " + type.str() + " is given as " + ioType(graph, type).str() +
+                ", got " + given.type().str());
+  if (given.type() == type) return given;
+  Tensor logical(type);
+  moveChannels(given, logical, type.shape, false);
+  return logical;
+}
+
 bool supportsChannelsLast(const TensorType &type) {
   return type.rank() == 3 || type.rank() == 4;
 }

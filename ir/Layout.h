@@ -4,9 +4,10 @@
 // a channels_last one has the channels innermost, which lets a conv vectorize
 // over output channels and keeps small images from wasting vector lanes. A
 // value's layout is its node's `layout` attribute (set by assign-layouts);
-// graph inputs and outputs are always planar, so callers never see anything
-// else. A conv that writes channels_last reads its weights with the output
-// channels innermost too, so that one vector load feeds one vector FMA.
+// graph inputs and outputs are planar unless the model's I/O layout is
+// channels_last (setIoLayout), which callers choose. A conv that writes
+// channels_last reads its weights with the output channels innermost too,
+// so that one vector load feeds one vector FMA.
 #pragma once
 
 #include <cstdint>
@@ -14,6 +15,7 @@
 #include <vector>
 
 #include "ir/Graph.h"
+#include "ir/Tensor.h"
 
 namespace atrous {
 
@@ -23,6 +25,30 @@ Layout layoutOf(const Node &node);
 const char *layoutName(Layout layout);
 // Whether a value of `type` can be stored channels_last: rank 3 (NCW) or 4 (NCHW).
 bool supportsChannelsLast(const TensorType &type);
+
+// Makes `layout` the model's I/O layout (Graph::channelsLastIo): its inputs
+// and outputs that can be stored channels_last take it now, and whatever
+// node a rewrite (passes/Rewriter.h) or assign-layouts makes an output keeps
+// it; the verifier checks both ends. Types stay logical; the generated
+// code's buffers, the C API and CompiledModel::runInto take those values
+// channels innermost, so an app holding NHWC data passes it as it is, and
+// the model's first convs read it without the transposing copy a planar
+// input gets.
+void setIoLayout(Graph &graph, Layout layout);
+// How the model takes or gives a value of `type`: its I/O layout where the
+// value can be stored so, else planar.
+Layout ioLayout(const Graph &graph, const TensorType &type);
+// `layout` by its name, planar or channels_last; throws atrous::Error naming
+// `what` for any other.
+Layout parseLayout(const std::string &name, const std::string &what);
+// The tensor type in which the model takes or gives a value of logical
+// `type`: itself where planar, else with the channels moved innermost,
+// [N, H, W, C] or [N, L, C], as the elements lie in memory.
+TensorType ioType(const Graph &graph, const TensorType &type);
+// A logical tensor as the model takes it (ioType), and a tensor the model
+// gave back as the logical value of `type`.
+Tensor toIoLayout(const Graph &graph, const Tensor &logical);
+Tensor fromIoLayout(const Graph &graph, const Tensor &given, const TensorType &type);
 
 // Output channels per channels_last block: whole vectors on AVX-512, AVX2
 // and NEON alike.

@@ -177,10 +177,11 @@ std::vector<OpInfo> buildTable() {
   // What the late passes decide about every computing node (docs/ops.md,
   // "Annotations"): its output's physical layout (assign-layouts), its fused
   // group (group) and its byte offset in the intermediate arena (plan-memory).
+  // An input's layout is the model's I/O layout (Graph::channelsLastIo).
   for (OpInfo &info : t) {
-    if (info.kind == OpKind::Input) continue;
     info.attrs.push_back(
         choice("layout", AttrType::Enum, std::string("planar"), {"planar", "channels_last"}));
+    if (info.kind == OpKind::Input) continue;
     info.attrs.push_back(opt("group", AttrType::Int));
     info.attrs.push_back(opt("arena_offset", AttrType::Int));
   }

@@ -26,7 +26,8 @@ static std::string printNode(const Graph &graph, const Node &node) {
 }
 
 std::string printGraph(const Graph &graph) {
-  std::string out = "model " + graph.name + "\n";
+  std::string out =
+      "model " + graph.name + (graph.channelsLastIo ? " io_layout=channels_last" : "") + "\n";
   for (const Node &node : graph.nodes) {
     if (node.op == OpKind::Input)
       out += "input " + node.name + " : " + node.type.str() + "\n";

@@ -72,10 +72,18 @@ void verify(const Graph &graph) {
     if (id < 0 || static_cast<size_t>(id) >= graph.nodes.size())
       throw SourceError({}, "model '" + graph.name + "' outputs value #" + std::to_string(id) +
                                 ", which does not exist");
-  // The model's callers see only planar tensors.
+  // Callers exchange inputs and outputs in the model's I/O layout, which
+  // the generated code's buffers assume.
+  auto checkIo = [&](const Node &node, const char *what) {
+    const Layout expected = ioLayout(graph, node.type), actual = layoutOf(node);
+    if (actual != expected)
+      fail(node, std::string("a model ") + what + " must be " + layoutName(expected) +
+                     ", the model's I/O layout (it is layout=" + layoutName(actual) + ")");
+  };
+  for (const Node &node : graph.nodes)
+    if (node.op == OpKind::Input) checkIo(node, "input");
   for (ValueId id : graph.outputs)
-    if (layoutOf(graph.node(id)) != Layout::Planar)
-      fail(graph.node(id), "a model output must be planar (it is layout=channels_last)");
+    checkIo(graph.node(id), "output");
 }
 
 } // namespace atrous

@@ -9,9 +9,10 @@
 // first input's layout, so it reads and writes the same order and no
 // transpose is ever inserted between layers. Ops that reduce over channels
 // or leave the NCHW world (softmax, argmax, global pools, reshape, flatten,
-// linear) stay planar, as do graph inputs and outputs, so callers only ever
-// exchange planar tensors; the conversions happen inside the first and last
-// layers, which read and write through their buffers' strides. A gated conv
+// linear) stay planar. Graph inputs and outputs take the model's I/O
+// layout (ir/Layout.h, setIoLayout), planar unless the caller asked for
+// channels_last, whatever their op; conversions happen inside the first and
+// last layers, which read and write through their buffers' strides. A gated conv
 // is channels_last too when it is a direct conv: its accumulator pairs the
 // blocks of its tanh and sigmoid halves, so each tile gates in registers
 // (codegen/Lowering.h, pairsGatedChannels); on WaveNet (16000 samples, 2
@@ -43,7 +44,8 @@ bool keepsChannels(OpKind op) {
 }
 
 Layout chooseLayout(const Graph &graph, const Node &node, bool isOutput) {
-  if (isOutput || !supportsChannelsLast(node.type)) return Layout::Planar;
+  if (isOutput) return ioLayout(graph, node.type);
+  if (!supportsChannelsLast(node.type)) return Layout::Planar;
   if (node.op == OpKind::Copy) return Layout::ChannelsLast;
   if (isConv(node.op) || isConvTranspose(node.op) || isWinogradConv(node.op))
     return fillsChannelVectors(node) ? Layout::ChannelsLast : Layout::Planar;

@@ -3,12 +3,14 @@
 #include <set>
 
 #include "ir/Error.h"
+#include "ir/Layout.h"
 #include "ir/Weights.h"
 
 namespace atrous {
 
 Rewriter::Rewriter(const Graph &old) : old_(old), map_(old.nodes.size(), -1) {
   new_.name = old.name;
+  new_.channelsLastIo = old.channelsLastIo;
 }
 
 ValueId Rewriter::map(ValueId oldId) const {
@@ -23,6 +25,7 @@ ValueId Rewriter::copy(ValueId oldId) {
   ValueId id;
   if (n.op == OpKind::Input) {
     id = new_.addInput(n.name, n.type, n.loc);
+    new_.nodes[static_cast<size_t>(id)].attrs = n.attrs; // its layout
   } else {
     Node copy = n;
     for (ValueId &in : copy.inputs)
@@ -48,6 +51,13 @@ std::string Rewriter::freshName(const std::string &base) const {
 Graph Rewriter::finish() {
   for (ValueId out : old_.outputs)
     new_.outputs.push_back(map(out));
+  // A node that became an output (an epilogue fused into a conv, say)
+  // takes the model's I/O layout, as the one it replaced had.
+  for (ValueId out : new_.outputs) {
+    Node &node = new_.nodes.at(static_cast<size_t>(out));
+    if (node.op != OpKind::Input)
+      node.attrs.set("layout", std::string(layoutName(ioLayout(new_, node.type))));
+  }
   return std::move(new_);
 }
 

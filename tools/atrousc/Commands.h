@@ -22,6 +22,9 @@ struct LoadedModel {
 struct ModelOptions {
   std::string model;                    // .atr or .onnx, by extension
   std::vector<std::string> inputShapes; // NAME=1x3x65x65
+  // planar or channels_last: replaces the model's I/O layout (ir/Layout.h,
+  // setIoLayout); empty keeps the model's own.
+  std::string ioLayout;
 
   ParseOptions parseOptions() const;
   LoadedModel loadModel() const;

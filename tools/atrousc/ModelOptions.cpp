@@ -1,11 +1,13 @@
 // Loading a model as the command line names it: the file (.atr text or an
 // ONNX model, by extension), with the --input-shape overrides parsed from
-// their NAME=1x3x65x65 spelling, and the weights a command runs it with.
+// their NAME=1x3x65x65 spelling and the --io-layout that replaces the
+// model's own, and the weights a command runs it with.
 #include <cctype>
 
 #include "frontend/WeightSource.h"
 #include "frontend/onnx/OnnxImport.h"
 #include "ir/Error.h"
+#include "ir/Layout.h"
 #include "tools/atrousc/Commands.h"
 
 namespace atrous::cli {
@@ -40,9 +42,19 @@ ParseOptions ModelOptions::parseOptions() const {
 }
 
 LoadedModel ModelOptions::loadModel() const {
-  if (!isOnnxPath(model)) return {parseModelFile(model, parseOptions()), std::nullopt};
-  ImportedModel imported = importOnnxFile(model, parseOptions());
-  return {std::move(imported.graph), std::move(imported.weights)};
+  // Checked before the model is read, so that a mistyped layout is named
+  // even when the model has errors too.
+  const std::optional<Layout> layout =
+      ioLayout.empty() ? std::nullopt : std::optional(parseLayout(ioLayout, "--io-layout"));
+  LoadedModel loaded;
+  if (isOnnxPath(model)) {
+    ImportedModel imported = importOnnxFile(model, parseOptions());
+    loaded = {std::move(imported.graph), std::move(imported.weights)};
+  } else {
+    loaded = {parseModelFile(model, parseOptions()), std::nullopt};
+  }
+  if (layout) setIoLayout(loaded.graph, *layout);
+  return loaded;
 }
 
 Weights resolveWeights(const LoadedModel &model, const std::string &weightsOption) {

@@ -27,10 +27,18 @@ static void addCacheDirOption(CLI::App *cmd, std::string &dir) {
                   "where compiled groups are kept (default $ATROUS_CACHE_DIR or ~/.cache/atrous)");
 }
 
+static void addIoLayoutOption(CLI::App *cmd, std::string &layout) {
+  cmd->add_option("--io-layout", layout,
+                  "how the model's inputs and outputs of rank 3 and 4 lie in memory: planar "
+                  "(NCHW) or channels_last (NHWC); default: the model line's io_layout, else "
+                  "planar");
+}
+
 static void addModelOptions(CLI::App *cmd, cli::ModelOptions &opts) {
   cmd->add_option("MODEL", opts.model, "model file (.atr or .onnx)")->required();
   cmd->add_option("--input-shape", opts.inputShapes,
                   "replace an input's shape, e.g. --input-shape x=1x3x65x65 (repeatable)");
+  addIoLayoutOption(cmd, opts.ioLayout);
 }
 
 int main(int argc, char **argv) {
@@ -52,6 +60,7 @@ int main(int argc, char **argv) {
   opt->add_option("MODEL", optOpts.model.model, "model file (.atr or .onnx)");
   opt->add_option("--input-shape", optOpts.model.inputShapes,
                   "replace an input's shape, e.g. --input-shape x=1x3x65x65 (repeatable)");
+  addIoLayoutOption(opt, optOpts.model.ioLayout);
   addPassesOption(opt, optOpts.passes);
   addLevelOption(opt, optOpts.level, "the pipeline when --passes is not given: -O0 or -O2");
   opt->add_flag("--print-after-all", optOpts.printAfterAll, "print the IR after every pass");
