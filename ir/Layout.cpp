@@ -77,10 +77,11 @@ void moveChannels(const Tensor &from, Tensor &to, const Shape &logical, bool toC
 
 } // namespace
 
+// (Whether to move a tensor is the layout's question, not its type's: a
+// cubic one, C = H = W, has the same type either way.)
 Tensor toIoLayout(const Graph &graph, const Tensor &logical) {
-  const TensorType type = ioType(graph, logical.type());
-  if (type == logical.type()) return logical;
-  Tensor given(type);
+  if (ioLayout(graph, logical.type()) == Layout::Planar) return logical;
+  Tensor given(ioType(graph, logical.type()));
   moveChannels(logical, given, logical.shape(), true);
   return given;
 }
@@ -89,7 +90,7 @@ Tensor fromIoLayout(const Graph &graph, const Tensor &given, const TensorType &t
   if (given.type() != ioType(graph, type))
     throw Error("a model value of " + type.str() + " is given as " + ioType(graph, type).str() +
                 ", got " + given.type().str());
-  if (given.type() == type) return given;
+  if (ioLayout(graph, type) == Layout::Planar) return given;
   Tensor logical(type);
   moveChannels(given, logical, type.shape, false);
   return logical;

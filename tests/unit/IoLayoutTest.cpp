@@ -124,6 +124,20 @@ TEST(IoLayout, RunIntoTakesTensorsShapedAsStored) {
   }
 }
 
+// A cubic input and output (C = H = W), whose NHWC type is its NCHW one:
+// they are moved all the same (the bench's transposed conv of 128 channels
+// at 128x128 came back transposed when the type decided).
+TEST(IoLayout, CubicTensorsAreMovedToo) {
+  const std::string text = "model cubic io_layout=channels_last\n"
+                           "input x : f32[1, 16, 16, 16]\n"
+                           "output y = conv2d(x, out=16, kernel=3, dilation=2, pad=2)\n";
+  Graph graph = parseModel(text);
+  expectOptimizedMatchesReference(graph, 7, text);
+  const Tensor x = randomTensor(graph.type(graph.inputs()[0]), 8);
+  const Tensor moved = toIoLayout(graph, x);
+  EXPECT_EQ(std::vector<float>(moved.f32(), moved.f32() + 16 * 16 * 16), toNhwc(x));
+}
+
 // Outputs of ops that stay planar inside a model (a softmax over channels,
 // a transposed conv, a resize) and of ranks 3 and 2, with inputs
 // of ranks 4 and 3 and drawn sizes: each against the reference.
