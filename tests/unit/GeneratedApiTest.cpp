@@ -15,7 +15,10 @@
 #include "frontend/WeightSource.h"
 #include "ir/Error.h"
 
+#include "HalideBufferTestUtil.h"
+
 using namespace atrous;
+using atrous::test::bufferOver;
 
 namespace {
 
@@ -50,18 +53,6 @@ protected:
     return reinterpret_cast<LastErrorFn>(model_->entryPoint("last_error"))();
   }
 
-  // A dense buffer over `host` with dims given innermost first.
-  static halide_buffer_t buffer(void *host, std::vector<halide_dimension_t> &dims,
-                                halide_type_code_t code = halide_type_float) {
-    halide_buffer_t b{};
-    b.host = static_cast<uint8_t *>(host);
-    b.type.code = code;
-    b.type.bits = 32;
-    b.type.lanes = 1;
-    b.dimensions = static_cast<int32_t>(dims.size());
-    b.dim = dims.data();
-    return b;
-  }
   static std::vector<halide_dimension_t> denseDims(std::vector<int> extents) {
     std::vector<halide_dimension_t> dims;
     int stride = 1;
@@ -115,35 +106,35 @@ TEST_F(GeneratedApi, RunIntoRejectsWrongOutputTensors) {
 TEST_F(GeneratedApi, RunBuffersRejectsWrongBuffers) {
   std::vector<float> in(3 * 9 * 11, 0.5f), out(4 * 9 * 11);
   auto inDims = denseDims({11, 9, 3, 1}), outDims = denseDims({11, 9, 4, 1});
-  halide_buffer_t inBuf = buffer(in.data(), inDims), outBuf = buffer(out.data(), outDims);
+  halide_buffer_t inBuf = bufferOver(in.data(), inDims), outBuf = bufferOver(out.data(), outDims);
   ASSERT_EQ(runBuffers()(&inBuf, &outBuf), kOk) << lastError();
 
   EXPECT_EQ(runBuffers()(nullptr, &outBuf), kNullPointer);
   EXPECT_EQ(lastError(), "input 'x' is NULL");
 
   auto shortDims = denseDims({10, 9, 3, 1});
-  halide_buffer_t wrongExtent = buffer(in.data(), shortDims);
+  halide_buffer_t wrongExtent = bufferOver(in.data(), shortDims);
   EXPECT_EQ(runBuffers()(&wrongExtent, &outBuf), kBadBuffer);
   EXPECT_NE(lastError().find("input 'x': dimension 0 (innermost first) has min 0, extent 10"),
             std::string::npos)
       << lastError();
 
   auto rank3 = denseDims({11, 9, 3});
-  halide_buffer_t wrongRank = buffer(in.data(), rank3);
+  halide_buffer_t wrongRank = bufferOver(in.data(), rank3);
   EXPECT_EQ(runBuffers()(&wrongRank, &outBuf), kBadBuffer);
   EXPECT_EQ(lastError(), "input 'x' has 3 dimensions, expected 4");
 
-  halide_buffer_t wrongType = buffer(in.data(), inDims, halide_type_int);
+  halide_buffer_t wrongType = bufferOver(in.data(), inDims, halide_type_int);
   EXPECT_EQ(runBuffers()(&wrongType, &outBuf), kBadBuffer);
   EXPECT_EQ(lastError(), "input 'x' has the wrong element type, expected float32");
 
   auto strided = inDims;
   strided[1].stride = 12; // rows padded: not the dense layout the code was built for
-  halide_buffer_t wrongStride = buffer(in.data(), strided);
+  halide_buffer_t wrongStride = bufferOver(in.data(), strided);
   EXPECT_EQ(runBuffers()(&wrongStride, &outBuf), kBadBuffer);
   EXPECT_NE(lastError().find("stride 12"), std::string::npos) << lastError();
 
-  halide_buffer_t noHost = buffer(nullptr, outDims);
+  halide_buffer_t noHost = bufferOver(nullptr, outDims);
   EXPECT_EQ(runBuffers()(&inBuf, &noHost), kNullPointer);
   EXPECT_EQ(lastError(), "output 'p' has no host memory");
 

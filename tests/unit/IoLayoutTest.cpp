@@ -9,11 +9,13 @@
 #include <HalideRuntime.h>
 
 #include "CodegenTestUtil.h"
+#include "HalideBufferTestUtil.h"
 #include "frontend/Parser.h"
 #include "ir/Layout.h"
 
 using namespace atrous;
 using namespace atrous::codegen_test;
+using atrous::test::bufferOver;
 
 namespace {
 
@@ -76,27 +78,17 @@ TEST(IoLayout, CApiTakesAndGivesNhwcArrays) {
     return std::vector<halide_dimension_t>{
         {0, w, 1, 0}, {0, h, w, 0}, {0, c, w * h, 0}, {0, static_cast<int>(s[0]), c * w * h, 0}};
   };
-  auto buffer = [](void *host, std::vector<halide_dimension_t> &d) {
-    halide_buffer_t b{};
-    b.host = static_cast<uint8_t *>(host);
-    b.type.code = halide_type_float;
-    b.type.bits = 32;
-    b.type.lanes = 1;
-    b.dimensions = static_cast<int32_t>(d.size());
-    b.dim = d.data();
-    return b;
-  };
   std::vector<halide_dimension_t> inDims = dims(x.shape(), true),
                                   outDims = dims(want.shape(), true);
   std::vector<float> viaBuffers(out.size(), -1.0f);
-  halide_buffer_t inBuffer = buffer(in.data(), inDims),
-                  outBuffer = buffer(viaBuffers.data(), outDims);
+  halide_buffer_t inBuffer = bufferOver(in.data(), inDims),
+                  outBuffer = bufferOver(viaBuffers.data(), outDims);
   using RunBuffersFn = int (*)(halide_buffer_t *, halide_buffer_t *);
   auto runBuffers = reinterpret_cast<RunBuffersFn>(model->entryPoint("run_buffers"));
   ASSERT_EQ(runBuffers(&inBuffer, &outBuffer), kOk);
   EXPECT_EQ(viaBuffers, out);
   std::vector<halide_dimension_t> planarDims = dims(x.shape(), false);
-  halide_buffer_t planarBuffer = buffer(in.data(), planarDims);
+  halide_buffer_t planarBuffer = bufferOver(in.data(), planarDims);
   EXPECT_EQ(runBuffers(&planarBuffer, &outBuffer), kBadBuffer);
 }
 
