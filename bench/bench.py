@@ -139,15 +139,13 @@ class Bench:
         np.save(input_path, x)
         weights = os.path.join(d, "weights.safetensors")
         atrous_out = os.path.join(d, "atrous.npy")
-        argv = [os.path.join(self.args.bin, "atrous_bench"), case.atr_path(d), "--weights", WEIGHTS,
-                "--save-weights", weights, "--input", input_path, "--output", atrous_out] + self.atrous_target + \
-            timing_args(self.policy)
+        runner = [os.path.join(self.args.bin, "atrous_bench"), case.atr_path(d), "--weights", WEIGHTS,
+                  "--input", input_path] + self.atrous_target + timing_args(self.policy)
+        argv = runner + ["--save-weights", weights, "--output", atrous_out]
         nhwc_out = os.path.join(d, "atrous_nhwc.npy")
         nhwc_argv = None
         if case.onednn_spec("direct") is not None:
-            nhwc_argv = [os.path.join(self.args.bin, "atrous_bench"), case.atr_path(d), "--weights", WEIGHTS,
-                         "--input", input_path, "--output", nhwc_out, "--io-layout", "channels_last"] + \
-                self.atrous_target + timing_args(self.policy)
+            nhwc_argv = runner + ["--output", nhwc_out, "--io-layout", "channels_last"]
         atrous_rounds, nhwc_rounds, peer_rounds, peers = [], [], {p: [] for p in PEERS}, {}
         for k in range(self.policy["rounds"]):
             a = run_json(argv, self.env, "atrous_bench")

@@ -133,11 +133,18 @@ void CompiledModel::runInto(const std::vector<Tensor> &inputs, std::vector<Tenso
 }
 
 std::vector<Tensor> CompiledModel::run(const std::vector<Tensor> &inputs) const {
-  std::vector<Tensor> given, outputs;
-  for (const Tensor &input : inputs)
-    given.push_back(toIoLayout(graph_, input));
+  std::vector<Tensor> outputs;
   for (ValueId out : graph_.outputs)
     outputs.emplace_back(ioType(graph_, graph_.type(out)));
+  // A planar model runs on the caller's tensors as they are; only a
+  // channels_last one pays for moving them.
+  if (!graph_.channelsLastIo) {
+    runInto(inputs, outputs);
+    return outputs;
+  }
+  std::vector<Tensor> given;
+  for (const Tensor &input : inputs)
+    given.push_back(toIoLayout(graph_, input));
   runInto(given, outputs);
   for (size_t j = 0; j < outputs.size(); ++j)
     outputs[j] = fromIoLayout(graph_, outputs[j], graph_.type(graph_.outputs[j]));

@@ -158,10 +158,11 @@ public:
           next();
           next();
           Token layout = expectName("an I/O layout (planar or channels_last)");
-          if (layout.text != "planar" && layout.text != "channels_last")
-            fail(layout.loc,
-                 "io_layout must be planar or channels_last, got " + quoted(layout.text));
-          ast_.channelsLastIo = layout.text == "channels_last";
+          try {
+            ast_.channelsLastIo = parseLayout(layout.text, "io_layout") == Layout::ChannelsLast;
+          } catch (const Error &e) {
+            fail(layout.loc, e.what());
+          }
         }
       } else if (keyword && t.text == "input") {
         parseInput();

@@ -51,28 +51,37 @@ TensorType ioType(const Graph &graph, const TensorType &type) {
 
 namespace {
 
-// Copies the elements of `from`, planar and row-major, to or from `to`,
-// channels innermost: every dtype is 4 bytes wide (ir/Tensor.h).
-void moveChannels(const Tensor &from, Tensor &to, const Shape &logical, bool toChannelsLast) {
-  const std::vector<int64_t> strides =
-      layoutStrides(logical, innermostDim(Layout::ChannelsLast, static_cast<int>(logical.size())));
-  const auto *source = static_cast<const uint32_t *>(from.raw());
-  auto *target = static_cast<uint32_t *>(to.raw());
-  std::vector<int64_t> index(logical.size(), 0);
-  const int64_t count = numElements(logical);
+// Calls visit(i, offset) for every element of `shape`: i its row-major
+// index, offset its place when `innermost` is the contiguous dimension
+// (layoutStrides).
+template <typename Visit> void forEachPlace(const Shape &shape, int innermost, Visit visit) {
+  const std::vector<int64_t> strides = layoutStrides(shape, innermost);
+  const int64_t count = numElements(shape);
+  std::vector<int64_t> index(shape.size(), 0);
   for (int64_t i = 0; i < count; ++i) {
     int64_t offset = 0;
-    for (size_t d = 0; d < logical.size(); ++d)
+    for (size_t d = 0; d < shape.size(); ++d)
       offset += index[d] * strides[d];
-    if (toChannelsLast)
-      target[offset] = source[i];
-    else
-      target[i] = source[offset];
-    for (size_t d = logical.size(); d-- > 0;) {
-      if (++index[d] < logical[d]) break;
+    visit(static_cast<size_t>(i), static_cast<size_t>(offset));
+    for (size_t d = shape.size(); d-- > 0;) {
+      if (++index[d] < shape[d]) break;
       index[d] = 0;
     }
   }
+}
+
+// Copies the elements of `from`, planar and row-major, to or from `to`,
+// channels innermost: every dtype is 4 bytes wide (ir/Tensor.h).
+void moveChannels(const Tensor &from, Tensor &to, const Shape &logical, bool toChannelsLast) {
+  const auto *source = static_cast<const uint32_t *>(from.raw());
+  auto *target = static_cast<uint32_t *>(to.raw());
+  forEachPlace(logical, innermostDim(Layout::ChannelsLast, static_cast<int>(logical.size())),
+               [&](size_t i, size_t offset) {
+                 if (toChannelsLast)
+                   target[offset] = source[i];
+                 else
+                   target[i] = source[offset];
+               });
 }
 
 } // namespace
@@ -133,20 +142,8 @@ std::vector<int64_t> layoutStrides(const Shape &shape, int innermost) {
 }
 
 std::vector<float> toLayout(const float *rowMajor, const Shape &shape, int innermost) {
-  const std::vector<int64_t> strides = layoutStrides(shape, innermost);
-  const int64_t count = numElements(shape);
-  std::vector<float> out(static_cast<size_t>(count));
-  std::vector<int64_t> index(shape.size(), 0);
-  for (int64_t i = 0; i < count; ++i) {
-    int64_t offset = 0;
-    for (size_t d = 0; d < shape.size(); ++d)
-      offset += index[d] * strides[d];
-    out[static_cast<size_t>(offset)] = rowMajor[i];
-    for (size_t d = shape.size(); d-- > 0;) {
-      if (++index[d] < shape[d]) break;
-      index[d] = 0;
-    }
-  }
+  std::vector<float> out(static_cast<size_t>(numElements(shape)));
+  forEachPlace(shape, innermost, [&](size_t i, size_t offset) { out[offset] = rowMajor[i]; });
   return out;
 }
 

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "ir/Error.h"
+#include "ir/Layout.h"
 #include "ir/Printer.h"
 #include "ir/Verifier.h"
 #include "ir/Weights.h"
@@ -73,6 +74,30 @@ TEST(Verifier, RejectsBadAttributesAndMissingOutputs) {
   g = smallGraph();
   g.outputs = {42};
   EXPECT_NE(verifyError(g).find("does not exist"), std::string::npos);
+}
+
+// A model input or output out of the model's I/O layout (ir/Layout.h): the
+// generated code's buffers would take the caller's data in another order.
+// The text format cannot write one (setIoLayout sets both ends), a pass
+// could.
+TEST(Verifier, RejectsInputsAndOutputsOutOfTheIoLayout) {
+  Graph g = smallGraph();
+  setIoLayout(g, Layout::ChannelsLast);
+  EXPECT_NO_THROW(verify(g));
+  Graph input = g;
+  input.nodes[0].attrs.erase("layout");
+  EXPECT_NE(verifyError(input).find(
+                "'x': a model input must be channels_last, the model's I/O layout (it is "
+                "layout=planar)"),
+            std::string::npos)
+      << verifyError(input);
+  Graph output = g;
+  output.nodes[static_cast<size_t>(output.outputs[0])].attrs.set("layout", std::string("planar"));
+  EXPECT_NE(verifyError(output).find("'r': a model output must be channels_last"),
+            std::string::npos)
+      << verifyError(output);
+  setIoLayout(output, Layout::Planar);
+  EXPECT_NO_THROW(verify(output));
 }
 
 TEST(Verifier, ErrorsCarryTheSourceLocation) {
