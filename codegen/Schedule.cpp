@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "codegen/ScheduleDepthwise.h"
 #include "codegen/ScheduleSoftmax.h"
 #include "codegen/ScheduleTranspose.h"
 #include "codegen/ScheduleUtil.h"
@@ -18,39 +19,6 @@ using Halide::Func;
 using Halide::Var;
 
 namespace {
-
-// A channels_last conv's register tile: `columns` pixels of a row times
-// `rows` rows.
-struct PixelTile {
-  int columns = 1, rows = 1;
-};
-
-// The register tile of at most `most` pixels (what the accumulator registers
-// hold), and at least half of that where the map has them, that computes the
-// fewest pixels on the map's last, overlapping tiles; then the largest, then
-// the flattest. A 16-wide row in tiles of 12 would compute 24 columns, in
-// tiles of 8, 16; a 15x15 region in tiles of 8x1 computes 16x15 pixels, in 3x3
-// exactly 15x15; 3 columns in tiles of one row would hold 6 accumulators,
-// too few to hide the FMAs' latency, and in 3x3 hold 18.
-PixelTile pixelTile(int most, int width, int height) {
-  const int least = std::min(std::max(1, most / 2), width * height);
-  PixelTile best;
-  int64_t bestComputed = -1;
-  for (int rows = 1; rows <= std::min(most, height); ++rows) {
-    for (int cols = 1; cols <= std::min(most / rows, width); ++cols) {
-      if (cols * rows < least) continue;
-      const int64_t computed =
-          int64_t{(width + cols - 1) / cols * cols} * ((height + rows - 1) / rows * rows);
-      const int pixels = cols * rows, bestPixels = best.columns * best.rows;
-      if (bestComputed < 0 || computed < bestComputed ||
-          (computed == bestComputed && pixels > bestPixels)) {
-        best = {cols, rows};
-        bestComputed = computed;
-      }
-    }
-  }
-  return best;
-}
 
 // At most this many pixel tiles (rows times column tiles) and a conv sweeps
 // its output channel tiles outermost (scheduleChannelsLastCpu). 32 takes in
@@ -481,6 +449,8 @@ void scheduleGroup(const Node &anchor, Layout anchorInput, const Node &output,
     scheduleGpu(anchor, output.type, value, out);
   else if (isChannelSoftmaxOfChannelsLast(anchor, anchorInput, output.type, target))
     scheduleChannelSoftmaxCpu(output.type, value, out, target);
+  else if (isDepthwiseChannelsLast(anchor, anchorInput, output, value, target))
+    scheduleDepthwiseChannelsLastCpu(anchor, output.type, value, out, target);
   else if ((layoutOf(output) == Layout::ChannelsLast || tilesOutputChannels(anchor)) &&
            !unpairedGated(anchor))
     scheduleChannelsLastCpu(anchor, anchorInput, output.type, value, out, target);

@@ -3,7 +3,8 @@
 // or their tails are guarded) and sized from the target's vector width and
 // register count: channels_last convs in register tiles of output channel
 // vectors x pixels (Schedule.cpp), planar depthwise convs in tiles of rows x
-// lanes, Winograd convs as GEMMs per transform position
+// lanes, channels_last ones in bands of rows per block of channels
+// (ScheduleDepthwise.cpp), Winograd convs as GEMMs per transform position
 // (ScheduleWinograd.cpp), layout changes as block transposes
 // (ScheduleTranspose.cpp), and everything else vectorized along its innermost
 // dimension and parallel over an outer one. GPU targets get
@@ -20,7 +21,7 @@ namespace atrous::codegen {
 
 // Bumped whenever lowering or a schedule changes, so that cached group
 // objects are rebuilt.
-inline constexpr int kCodegenVersion = 60;
+inline constexpr int kCodegenVersion = 61;
 
 // Schedules a group: `value` is what its nodes lowered to (the anchor's
 // accumulator, the shared Funcs, the last node's Func), `out` the pipeline

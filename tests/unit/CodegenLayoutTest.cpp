@@ -7,7 +7,9 @@
 // conv) and conv weights packed output-channels-innermost. Shapes, kernels,
 // dilations and strides are drawn from a fixed seed.
 #include "CodegenTestUtil.h"
+#include "frontend/Parser.h"
 #include "ir/Layout.h"
+#include "ir/ResidualInPlace.h"
 
 namespace atrous::codegen_test {
 namespace {
@@ -247,6 +249,76 @@ TEST(CodegenLayouts, LongSequencesMatchReference) {
     cases.output(cases.op(OpKind::Relu, {conv}));
   }
   expectMatchesReference(cases, kSeed + 11);
+}
+
+// A channels_last depthwise conv of `channels` over an NHWC input of
+// `height` x `width`, as model text, with the conv attributes `attrs`.
+std::string depthwiseModel(int64_t batch, int64_t channels, int64_t height, int64_t width,
+                           const std::string &attrs) {
+  const std::string c = std::to_string(channels);
+  return "model depthwise io_layout=channels_last\n"
+         "input x : f32[" +
+         std::to_string(batch) + ", " + c + ", " + std::to_string(height) + ", " +
+         std::to_string(width) + "]\n" + "output y = conv2d(x, out=" + c + ", groups=" + c + ", " +
+         attrs + ")\n";
+}
+
+// Depthwise convs between channels_last values (codegen/ScheduleDepthwise.h)
+// with drawn kernels, dilations, strides and sizes: channels that leave the
+// last vector partial, with no padding, so that a rounded-up vector would
+// read past the input's last channel; maps of one or two rows and maps of
+// several bands of rows whose last band and strip of pixels overlap the one
+// before.
+TEST(CodegenLayouts, DepthwiseChannelsLastMatchesReference) {
+  Draw d(kSeed + 13);
+  for (int round = 0; round < 2; ++round) {
+    const int64_t kernel = d.pick<int64_t>({3, 5}), dilation = d.range(1, 4);
+    const int64_t span = dilation * (kernel - 1) + 1;
+    const std::vector<std::string> texts = {
+        depthwiseModel(d.range(1, 2), d.pick<int64_t>({3, 21, 40}), span + d.range(0, 20),
+                       span + d.range(0, 20),
+                       "kernel=" + std::to_string(kernel) + ", dilation=" +
+                           std::to_string(dilation) + ", stride=" + std::to_string(d.range(1, 2))),
+        depthwiseModel(1, d.pick<int64_t>({16, 64}), d.range(1, 2), d.range(9, 40),
+                       "kernel=3, dilation=" + std::to_string(dilation) + ", pad=same, act=relu"),
+        depthwiseModel(1, d.pick<int64_t>({16, 48}), d.range(40, 90), d.pick<int64_t>({37, 53}),
+                       "kernel=" + std::to_string(kernel) +
+                           ", dilation=" + std::to_string(dilation) +
+                           ", pad=" + std::to_string(span / 2) + ", bias=false")};
+    for (const std::string &text : texts) {
+      Graph graph = parseModel(text);
+      expectOptimizedMatchesReference(graph, 60 + static_cast<uint64_t>(round), text);
+    }
+  }
+}
+
+// A depthwise conv written over its residual (ir/ResidualInPlace.h) must
+// not compute a pixel twice: its last band of rows and strip of pixels are
+// guarded rather than shifted back over the one before, which would add
+// the residual again to sums already written.
+TEST(CodegenLayouts, DepthwiseOverItsResidualMatchesReference) {
+  Draw d(kSeed + 17);
+  const int64_t channels = 16 * d.range(1, 3), dilation = d.range(1, 4);
+  const std::string c = std::to_string(channels);
+  const std::string text = "model depthwise_residual io_layout=channels_last\n"
+                           "input x : f32[1, " +
+                           c + ", " + std::to_string(d.range(40, 90)) + ", " +
+                           std::to_string(d.pick<int64_t>({37, 53})) +
+                           "]\n"
+                           "a = conv2d(x, out=" +
+                           c +
+                           ", kernel=1)\n"
+                           "r = conv2d(relu(a), residual=a, out=" +
+                           c + ", groups=" + c +
+                           ", kernel=3, dilation=" + std::to_string(dilation) +
+                           ", pad=same)\n"
+                           "output y = conv2d(r, out=16, kernel=1)\n";
+  Graph graph = parseModel(text);
+  expectOptimizedMatchesReference(graph, 70, text);
+  size_t inPlace = 0;
+  for (const Node &n : graph.nodes)
+    inPlace += isResidualInPlace(n) && n.attrs.getInt("groups") == channels;
+  EXPECT_EQ(inPlace, 1u) << "the depthwise conv no longer writes over its residual\n" << text;
 }
 
 TEST(CodegenLayouts, AGraphBuiltThroughTheApiIsVerified) {
