@@ -24,6 +24,7 @@
 #include "frontend/SafeTensors.h"
 #include "frontend/TensorIO.h"
 #include "frontend/onnx/OnnxImport.h"
+#include "ir/Layout.h"
 #include "ir/Printer.h"
 #include "onnx/onnx_pb.h"
 #include "passes/Pass.h"
@@ -180,8 +181,12 @@ INSTANTIATE_TEST_SUITE_P(Onnx, OnnxErrorTest, testing::ValuesIn(caseNames(true))
 // Every case in one graph (nodes and weights renamed per case), optimized
 // with the -O2 pipeline and compiled once: equal groups of different cases
 // share one compiled object, which keeps Halide's compile time to a few
-// dozen distinct groups.
-TEST(OnnxGenerated, AllCasesMatchGoldens) {
+// dozen distinct groups. Once with planar inputs and outputs, as imported,
+// and once with the I/O layout `atrousc --io-layout channels_last` gives
+// (setIoLayout after the import), whose tensors CompiledModel::run moves.
+class OnnxGenerated : public testing::TestWithParam<Layout> {};
+
+TEST_P(OnnxGenerated, AllCasesMatchGoldens) {
   std::vector<OnnxCase> cases;
   for (const std::string &name : caseNames(false))
     cases.push_back(loadCase(name));
@@ -210,6 +215,7 @@ TEST(OnnxGenerated, AllCasesMatchGoldens) {
     outputsOf.push_back({first, all.outputs.size()});
     inputs.insert(inputs.end(), cases[k].inputs.begin(), cases[k].inputs.end());
   }
+  setIoLayout(all, GetParam());
   runPasses(all, &weights, pipelinePasses("O2"));
   auto model = codegen::CompiledModel::compile(all, weights, {"host", ""});
   std::vector<Tensor> got = model->run(inputs);
@@ -221,6 +227,12 @@ TEST(OnnxGenerated, AllCasesMatchGoldens) {
     EXPECT_TRUE(diff.empty()) << cases[k].name << ": " << diff;
   }
 }
+
+INSTANTIATE_TEST_SUITE_P(IoLayouts, OnnxGenerated,
+                         testing::Values(Layout::Planar, Layout::ChannelsLast),
+                         [](const testing::TestParamInfo<Layout> &info) {
+                           return info.param == Layout::Planar ? "Planar" : "ChannelsLast";
+                         });
 
 // The operators converted for run-time tensors each appear in some case, and
 // so do those the issue lists; a converter cannot land untested.
