@@ -3,7 +3,7 @@
 // or their tails are guarded) and sized from the target's vector width and
 // register count: channels_last convs in register tiles of output channel
 // vectors x pixels (Schedule.cpp), planar depthwise convs in tiles of rows x
-// lanes, channels_last ones in bands of rows per block of channels
+// lanes, channels_last ones in strips of whole pixels per band of rows
 // (ScheduleDepthwise.cpp), Winograd convs as GEMMs per transform position
 // (ScheduleWinograd.cpp), layout changes as block transposes
 // (ScheduleTranspose.cpp), and everything else vectorized along its innermost

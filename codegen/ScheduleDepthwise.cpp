@@ -9,8 +9,8 @@
 //   of all channels per row at rate 2, the whole input zero-extended at rate
 //   4. It took 0.28, 0.35 and 0.18 ms at rates 1, 2 and 4; this one takes
 //   0.17, 0.20 and 0.21. At rate 4 two of each row's five strips reach into
-//   the padding and test every load; the dense template's copy of the whole
-//   input, tried here, took 0.43 ms at rate 1.
+//   the padding and test every load; but the dense template made to copy
+//   the whole input at every rate took 0.43 ms at rate 1 and 0.53 at 2.
 // - Each pixel is read and written whole, all its channels at once: a strip
 //   of pixels of one row accumulates every channel vector in turn, one
 //   register tile of a vector times the strip, kernel unrolled, so that
@@ -44,8 +44,9 @@ namespace {
 constexpr int kMostBands = 8;
 constexpr int kBandSpans = 4;
 
-// The strip's accumulators, every channel of each pixel, stay within this
-// many bytes on the stack, next to the L1's copy of the strip's input.
+// The strip's accumulators, every channel of its pixels, stay on the stack
+// within this many bytes (13 pixels of 256 channels: 13 KB), leaving most of
+// the L1 to the input rows the strip reads.
 constexpr int64_t kStripBytes = 16 * 1024;
 
 } // namespace
@@ -62,8 +63,8 @@ void scheduleDepthwiseChannelsLastCpu(const Node &anchor, const TensorType &type
   const std::vector<Var> v = halideVars(4); // x, y, c, n
   const int width = extentOf(type, 0), height = extentOf(type, 1), channels = extentOf(type, 2);
   const int lanes = fit(t.natural_vector_size(Halide::Float(32)), channels);
-  // Three quarters of the registers accumulate; the rest hold the weights
-  // and the loads.
+  // At most three quarters of the registers accumulate; the rest hold the
+  // weights and the loads.
   const int64_t pixelBytes = int64_t{channels} * dtypeSize(type.dtype);
   const int most = static_cast<int>(
       std::clamp<int64_t>(kStripBytes / pixelBytes, 1, vectorRegisterCount(t) * 3 / 4));

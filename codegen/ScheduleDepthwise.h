@@ -1,8 +1,9 @@
 // The schedule of a depthwise 2-D conv (one input channel per output
 // channel) that reads and writes channels_last values. Unlike a dense conv,
-// each output channel reads only its own input channel, so a tile gains
-// nothing from many channels at once and everything from keeping the input
-// rows it reads in cache.
+// each output channel reads only its own input channel, so no input load
+// feeds more than one channel's FMAs: what a tile can share is the loads of
+// neighbouring pixels, and what it must not waste is the cache lines of the
+// input it reads.
 #pragma once
 
 #include <Halide.h>
