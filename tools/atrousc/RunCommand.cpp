@@ -88,9 +88,9 @@ int runCommand(const RunOptions &options) {
     // channels_last model's moves of a 4 MB tensor took 45 ms, its
     // generated code 0.2 ms).
     for (Tensor &input : inputs)
-      input = toIoLayout(optimized, input);
-    for (ValueId out : optimized.outputs)
-      outputs.emplace_back(ioType(optimized, optimized.type(out)));
+      input = toIoLayout(graph, input);
+    for (ValueId out : graph.outputs)
+      outputs.emplace_back(ioType(graph, graph.type(out)));
     runOnce = [&] { compiled->runInto(inputs, outputs); };
   }
   std::vector<double> latencies;
@@ -101,7 +101,7 @@ int runCommand(const RunOptions &options) {
   }
   if (compiled)
     for (size_t j = 0; j < outputs.size(); ++j)
-      outputs[j] = fromIoLayout(compiled->graph(), outputs[j], graph.type(graph.outputs[j]));
+      outputs[j] = fromIoLayout(graph, outputs[j], graph.type(graph.outputs[j]));
   if (options.repeat > 1) {
     rt::LatencyStats stats;
     for (double ms : latencies)
