@@ -5,6 +5,7 @@
 #include <map>
 
 #include "codegen/DriverSource.h"
+#include "codegen/GroupCodeDigest.h"
 #include "codegen/Lowering.h"
 #include "codegen/Schedule.h"
 #include "ir/Error.h"
@@ -111,7 +112,7 @@ GroupPipeline buildGroupPipeline(const Graph &graph, const Group &group,
 }
 
 std::string groupSignature(const Graph &graph, const Group &group, const Halide::Target &target) {
-  std::string s = "codegen " + std::to_string(kCodegenVersion) + "\nhalide " +
+  std::string s = std::string("codegen ") + ATROUS_GROUP_CODE_DIGEST + "\nhalide " +
                   ATROUS_HALIDE_VERSION + "\ntarget " + target.to_string() + "\n";
   auto strides = [&](ValueId v) {
     std::string t;

@@ -19,10 +19,6 @@
 
 namespace atrous::codegen {
 
-// Bumped whenever lowering or a schedule changes, so that cached group
-// objects are rebuilt.
-inline constexpr int kCodegenVersion = 61;
-
 // Schedules a group: `value` is what its nodes lowered to (the anchor's
 // accumulator, the shared Funcs, the last node's Func), `out` the pipeline
 // output that copies it. The anchor decides how the
