@@ -1,7 +1,8 @@
 // The models in models/ end to end through generated code: each is parsed at
 // a test size (the sizes ModelsTest.cpp runs the reference at), compiled for
 // the host with CompiledModel and run on random weights and input, and its
-// output compared with the reference interpreter's. Also the contract of
+// output compared with the reference interpreter's, and its runs with each
+// other's, bit for bit. Also the contract of
 // CompiledModel::run at the edges of a graph: inputs of the wrong type are
 // rejected by name, and outputs that are also consumed, or that are graph
 // inputs, come back right.
@@ -26,6 +27,11 @@ constexpr uint64_t kSeed = 20240611;
 // layers of at most 4608 terms (DeepLab's 512-channel 3x3 convs) the error
 // stays around 1e-6 to 1e-5 of the output scale; 1e-4 leaves a margin of ten.
 constexpr double kModelTolerance = kRelativeTolerance;
+
+// Runs after the first that must give its bits again: a whole model has
+// dozens of parallel loops whose last tasks could race with their
+// neighbours (runsRepeat); at the test sizes a run takes milliseconds.
+constexpr int kRepeatRuns = 8;
 
 struct ModelCase {
   std::string file;
@@ -96,6 +102,7 @@ TEST_P(CodegenModels, MatchesReference) {
   RecordProperty("compile_seconds", std::to_string(compileSeconds));
 
   std::vector<Tensor> got = model->run(inputs);
+  EXPECT_EQ(runsRepeat(*model, inputs, got, kRepeatRuns), "");
   ASSERT_EQ(got.size(), want.size());
   for (size_t i = 0; i < want.size(); ++i) {
     std::string diff = mismatch(got[i], want[i], kModelTolerance);
@@ -136,6 +143,7 @@ TEST_P(CodegenModels, OptimizedMatchesReference) {
 
   auto model = codegen::CompiledModel::compile(optimized, optimizedWeights, {"host", ""});
   std::vector<Tensor> got = model->run(inputs);
+  EXPECT_EQ(runsRepeat(*model, inputs, got, kRepeatRuns), "");
   ASSERT_EQ(got.size(), want.size());
   for (size_t i = 0; i < want.size(); ++i) {
     std::string diff = mismatch(got[i], want[i], kModelTolerance);

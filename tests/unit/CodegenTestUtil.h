@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <random>
 #include <sstream>
 #include <string>
@@ -221,13 +222,34 @@ inline double relativeError(const Tensor &got, const Tensor &want) {
   return worst / scale;
 }
 
+// Empty when `runs` more runs of `model` give `first` bit for bit; else the
+// first run and output that differ. Threads that compute one element twice
+// (a parallel split's last task shifted inwards onto its neighbour's, each
+// compiled with other loop partitions) or add into it twice differ from run
+// to run as the tasks race, within the tolerance or not.
+inline std::string runsRepeat(const codegen::CompiledModel &model,
+                              const std::vector<Tensor> &inputs, const std::vector<Tensor> &first,
+                              int runs) {
+  for (int run = 1; run <= runs; ++run) {
+    std::vector<Tensor> again = model.run(inputs);
+    for (size_t k = 0; k < first.size(); ++k)
+      if (std::memcmp(again.at(k).raw(), first[k].raw(), first[k].byteSize()) != 0)
+        return "run " + std::to_string(run + 1) + " gives output " + std::to_string(k) +
+               " other bits than run 1:\n" + mismatch(again[k], first[k], 0.0);
+  }
+  return "";
+}
+
 // Compiles and runs `g` and returns its outputs; an atrous::Error from the
-// compiler or the generated code is returned in `error` instead.
+// compiler or the generated code, or runs that do not repeat bit for bit
+// (runsRepeat), are returned in `error` instead.
 inline std::vector<Tensor> compileAndRun(const Graph &g, const Weights &weights,
                                          const std::vector<Tensor> &inputs, std::string &error) {
   try {
     auto model = codegen::CompiledModel::compile(g, weights, {"host", ""});
-    return model->run(inputs);
+    std::vector<Tensor> outputs = model->run(inputs);
+    error = runsRepeat(*model, inputs, outputs, 3);
+    return outputs;
   } catch (const Error &e) {
     error = e.what();
     return {};
