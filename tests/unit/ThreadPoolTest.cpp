@@ -1,8 +1,8 @@
 // The runtime's thread pool (codegen/ThreadPool.c), called the way generated
 // code calls it: every iteration runs exactly once for any range, a failed
 // task's status comes back, loops nested in a task and loops of several app
-// threads at once complete, and a model's run installs it as Halide's
-// do_par_for.
+// threads at once complete, halide_set_num_threads sets its threads, and a
+// model's run installs it as Halide's do_par_for.
 #include <gtest/gtest.h>
 
 #include <dlfcn.h>
@@ -160,6 +160,62 @@ TEST_F(ThreadPool, SharesLongTasksAmongItsThreads) {
   const char *threads = getenv("HL_NUM_THREADS");
   const bool several = threads ? atoi(threads) > 1 : std::thread::hardware_concurrency() > 1;
   EXPECT_EQ(s.threads.size() > 1, several) << s.threads.size() << " threads ran the tasks";
+}
+
+using SetNumThreads = int (*)(int);
+
+// halide_set_num_threads reaches the pool, as it does Halide's: 1 runs every
+// task on the caller's thread; 3 shares long tasks among three threads on
+// any machine (the tasks sleep); 0 restores the default. Each call returns
+// the count it replaces.
+TEST_F(ThreadPool, HalideSetNumThreadsSetsItsThreads) {
+  auto set = reinterpret_cast<SetNumThreads>(dlsym(RTLD_DEFAULT, "halide_set_num_threads"));
+  ASSERT_NE(set, nullptr);
+  const int initial = set(1);
+  Sleepy one;
+  ASSERT_EQ(parFor_(nullptr, sleepRun, 0, 20, reinterpret_cast<uint8_t *>(&one)), 0);
+  EXPECT_EQ(one.threads, std::set<std::thread::id>{std::this_thread::get_id()});
+
+  EXPECT_EQ(set(3), 1);
+  Sleepy three;
+  ASSERT_EQ(parFor_(nullptr, sleepRun, 0, 60, reinterpret_cast<uint8_t *>(&three)), 0);
+  EXPECT_EQ(three.threads.size(), 3u);
+
+  // Down to 2 again: the third worker sits the loops out.
+  EXPECT_EQ(set(2), 3);
+  Sleepy two;
+  ASSERT_EQ(parFor_(nullptr, sleepRun, 0, 60, reinterpret_cast<uint8_t *>(&two)), 0);
+  EXPECT_EQ(two.threads.size(), 2u);
+
+  EXPECT_EQ(set(0), 2);
+  EXPECT_EQ(set(initial), initial);
+}
+
+// The count changed by another app thread while loops run: every iteration
+// still runs exactly once.
+TEST_F(ThreadPool, RunsEveryIterationOnceWhileItsThreadsChange) {
+  auto set = reinterpret_cast<SetNumThreads>(dlsym(RTLD_DEFAULT, "halide_set_num_threads"));
+  ASSERT_NE(set, nullptr);
+  std::atomic<bool> done{false};
+  std::thread changer([&] {
+    for (int k = 0; !done.load(); ++k) {
+      set(1 + k % 4);
+      std::this_thread::sleep_for(std::chrono::microseconds(50));
+    }
+  });
+  int wrong = 0;
+  for (int round = 0; round < 2000 && wrong == 0; ++round) {
+    Counts c(round, 1 + round % 500);
+    if (parFor_(nullptr, countRun, c.min, static_cast<int>(c.runs.size()),
+                reinterpret_cast<uint8_t *>(&c)) != 0)
+      ++wrong;
+    for (const std::atomic<int> &r : c.runs)
+      wrong += r.load() != 1;
+  }
+  done = true;
+  changer.join();
+  set(0);
+  EXPECT_EQ(wrong, 0);
 }
 
 // Loops started on several app threads at once: one holds the pool, the
