@@ -10,12 +10,15 @@ ONNX Runtime (onnxruntime-node on the ONNX exported from the PyTorch module).
 Every runner uses 2 threads and the same policy: warm-up runs, then timed
 runs until a minimum count and a minimum time, in rounds: each round runs
 atrous and then every peer, so that a slow spell of the machine falls on all
-of them alike. The table shows the median of all rounds' runs and, for
-atrous, min and max. "x" is the median over the rounds of a peer's median
-over atrous' median in that round (above 1: atrous is faster). GFLOP/s
-counts real taps only (taps in padding skipped; passes/FlopCount.h); "peak"
-is that over the FMA peak fma_peak measures in the same run (the best of its
-trials before and after the cases).
+of them alike. A case whose first atrous median is under a millisecond
+runs three times the rounds: its median moves by up to a half from one
+process to the next (each gets other physical pages). The table shows the
+median of all rounds' runs and, for atrous, min and max. "x" is the median
+over the rounds of a peer's median over atrous' median in that round (above
+1: atrous is faster). GFLOP/s counts real taps only (taps in padding
+skipped; passes/FlopCount.h); "peak" is that over the FMA peak fma_peak
+measures in the same run (the best of its trials before and after the
+cases).
 Each peer's output is checked against atrous' (max |peer - atrous| relative
 to max |atrous|); a mismatch above CHECK_TOL is flagged with "!" and kept in
 the JSON.
@@ -56,8 +59,10 @@ WEIGHTS = "random:1"
 # computation differs by far more.
 CHECK_TOL = 1e-3
 POLICIES = {
-    "full": {"warmup": 3, "min_runs": 8, "min_seconds": 0.25, "max_runs": 300, "rounds": 5},
-    "quick": {"warmup": 1, "min_runs": 3, "min_seconds": 0.0, "max_runs": 3, "rounds": 1},
+    "full": {"warmup": 3, "min_runs": 8, "min_seconds": 0.25, "max_runs": 300, "rounds": 5,
+             "short_ms": 1.0, "short_rounds_factor": 3},
+    "quick": {"warmup": 1, "min_runs": 3, "min_seconds": 0.0, "max_runs": 3, "rounds": 1,
+              "short_ms": 1.0, "short_rounds_factor": 1},
 }
 PEERS = ["onednn", "winograd", "torch", "ort"]
 PEER_TITLES = {"onednn": "oneDNN", "winograd": "oneDNN wino", "torch": "PyTorch", "ort": "ORT"}
@@ -147,12 +152,16 @@ class Bench:
         if case.onednn_spec("direct") is not None:
             nhwc_argv = runner + ["--output", nhwc_out, "--io-layout", "channels_last"]
         atrous_rounds, nhwc_rounds, peer_rounds, peers = [], [], {p: [] for p in PEERS}, {}
-        for k in range(self.policy["rounds"]):
+        rounds = self.policy["rounds"]
+        k = 0
+        while k < rounds:
             a = run_json(argv, self.env, "atrous_bench")
             atrous_rounds.append(a["times_ms"])
             if k == 0:
                 first = a
                 want = np.load(atrous_out)
+                if statistics.median(a["times_ms"]) < self.policy["short_ms"]:
+                    rounds *= self.policy["short_rounds_factor"]
             if nhwc_argv:
                 nhwc_rounds.append(run_json(nhwc_argv, self.env, "atrous_bench --io-layout")["times_ms"])
             for peer in PEERS:
@@ -171,12 +180,14 @@ class Bench:
                 elif "error" in r:
                     peers[peer] = r
                     peer_rounds[peer] = []
+            k += 1
         atrous = dict(summary(atrous_rounds), compile_s=first["compile_s"])
         for peer, r in peers.items():
             if peer_rounds[peer]:
                 r.update(summary(peer_rounds[peer]))
                 r["x"] = ratio(r, atrous)
-        result = {"id": case.id, "title": case.title, "flops": first["flops"], "atrous": atrous, "peers": peers}
+        result = {"id": case.id, "title": case.title, "flops": first["flops"], "rounds": rounds, "atrous": atrous,
+                  "peers": peers}
         if nhwc_rounds:
             nhwc = dict(summary(nhwc_rounds), mismatch=mismatch(np.load(nhwc_out), want))
             if "median_ms" in peers.get("onednn", {}):
@@ -370,9 +381,14 @@ def main():
            peak, peaks[0]["isa"],
            ", ".join("%.1f" % p["gflops"] for p in peaks)))
     print("peers: " + ", ".join("%s %s" % (k, v) for k, v in versions(bench).items() if v))
-    print("ms: median of %d round(s) of %s, atrous and its peers in turn; x = median over the rounds of "
+    short = ""
+    if bench.policy["short_rounds_factor"] > 1:
+        short = " (%d for cases under %g ms)" % (bench.policy["rounds"] * bench.policy["short_rounds_factor"],
+                                                 bench.policy["short_ms"])
+    print("ms: median of %d round(s)%s of %s, atrous and its peers in turn; x = median over the rounds of "
           "peer median / atrous median (above 1: atrous faster)\n" %
-          (bench.policy["rounds"], "%(min_runs)d+ runs and %(min_seconds)gs after %(warmup)d warm-up" % bench.policy))
+          (bench.policy["rounds"], short,
+           "%(min_runs)d+ runs and %(min_seconds)gs after %(warmup)d warm-up" % bench.policy))
     load = max(load_before, os.getloadavg()[0])
     if load > (os.cpu_count() or 1) / 2:
         print("warning: the machine was busy (load average up to %.1f on %d CPUs): the figures are noisy\n" %
