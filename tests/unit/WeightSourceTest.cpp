@@ -154,6 +154,40 @@ TEST(WeightSourceTest, WeightsAreScaledByFanIn) {
   }
 }
 
+// A transformed Winograd kernel is drawn for the taps of its own kernel
+// over its input channels: 2x2, 3x2 and 2 taps here, not a 3x3's 9.
+TEST(WeightSourceTest, WinogradKernelsAreScaledByTheirOwnTaps) {
+  Graph g;
+  g.name = "winograd";
+  ValueId x = g.addInput("x", {DType::F32, {1, 16, 12, 12}});
+  ValueId seq = g.addInput("s", {DType::F32, {1, 16, 40}});
+  g.outputs = {
+      addOp(g, "w22", OpKind::WinogradConv2d, {x},
+            {{"out", int64_t(32)}, {"tile", Ints{2}}, {"kernel", Ints{2}}}),
+      addOp(g, "w32", OpKind::WinogradConv2d, {x},
+            {{"out", int64_t(32)}, {"tile", Ints{2}}, {"kernel", Ints{3, 2}}, {"pad", Ints{1, 0}}}),
+      addOp(g, "w33", OpKind::WinogradConv2d, {x},
+            {{"out", int64_t(32)}, {"tile", Ints{2}}, {"pad", Ints{1}}}),
+      addOp(g, "w2", OpKind::WinogradConv1d, {seq},
+            {{"out", int64_t(32)}, {"tile", Ints{4}}, {"kernel", Ints{2}}})};
+  Weights w = randomWeights(g, 11);
+  struct Case {
+    const char *name;
+    double fanIn;
+  };
+  for (Case c : {Case{"w22.weight", 4 * 16}, Case{"w32.weight", 6 * 16}, Case{"w33.weight", 9 * 16},
+                 Case{"w2.weight", 2 * 16}}) {
+    SCOPED_TRACE(c.name);
+    const double bound = std::sqrt(3.0) * std::sqrt(2.0 / c.fanIn);
+    auto [lo, hi] = minMax(w.at(c.name));
+    EXPECT_GE(lo, -bound - 1e-6);
+    EXPECT_LE(hi, bound + 1e-6);
+    // Thousands of draws reach near both ends of the range.
+    EXPECT_GT(hi, 0.95 * bound);
+    EXPECT_LT(lo, -0.95 * bound);
+  }
+}
+
 TEST(WeightSourceTest, RandomTensorRespectsItsRange) {
   TensorType type{DType::F32, {1000}};
   Tensor t = randomTensor(type, 5, 2.0f, 3.0f);
