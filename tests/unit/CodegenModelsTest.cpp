@@ -2,10 +2,9 @@
 // a test size (the sizes ModelsTest.cpp runs the reference at), compiled for
 // the host with CompiledModel and run on random weights and input, and its
 // output compared with the reference interpreter's, and its runs with each
-// other's, bit for bit. Also the contract of
-// CompiledModel::run at the edges of a graph: inputs of the wrong type are
-// rejected by name, and outputs that are also consumed, or that are graph
-// inputs, come back right.
+// other's, bit for bit. Also the contract of CompiledModel::run at the edges
+// of a graph: inputs of the wrong type are rejected by name, and outputs that
+// are also consumed, or that are graph inputs, come back right.
 #include <chrono>
 #include <filesystem>
 #include <iostream>
