@@ -207,9 +207,7 @@ void scheduleCpu(const Node &anchor, Layout inputLayout, const TensorType &type,
 // Whether the rows a 2-D conv's output row reads, from the first tap's to the
 // last's, are at most twice the kernel's rows.
 bool copiesFewRows(const Node &conv) {
-  const int64_t kernel = perDim(conv.attrs.getInts("kernel"), 2, "kernel")[0];
-  const int64_t dilation = perDim(conv.attrs.getInts("dilation"), 2, "dilation")[0];
-  return (kernel - 1) * dilation + 1 <= 2 * kernel;
+  return kernelRowSpan(conv) <= 2 * perDim(conv.attrs.getInts("kernel"), 2, "kernel")[0];
 }
 
 // A gated conv whose halves lie C channels apart in its accumulator (not

@@ -28,7 +28,6 @@
 #include "codegen/ScheduleUtil.h"
 #include "codegen/Target.h"
 #include "ir/Epilogue.h"
-#include "ir/Geometry.h"
 #include "ir/ResidualInPlace.h"
 
 namespace atrous::codegen {
@@ -69,9 +68,7 @@ void scheduleDepthwiseChannelsLastCpu(const Node &anchor, const TensorType &type
   const int most = static_cast<int>(
       std::clamp<int64_t>(kStripBytes / pixelBytes, 1, vectorRegisterCount(t) * 3 / 4));
   const int columns = pixelTile(most, width, 1).columns;
-  const int64_t kernel = perDim(anchor.attrs.getInts("kernel"), 2, "kernel")[0];
-  const int64_t dilation = perDim(anchor.attrs.getInts("dilation"), 2, "dilation")[0];
-  const int64_t span = (kernel - 1) * dilation + 1;
+  const int64_t span = kernelRowSpan(anchor);
   const int bands = static_cast<int>(
       std::clamp<int64_t>(height / (kBandSpans * span), std::min(2, height), kMostBands));
   const int bandRows = (height + bands - 1) / bands;

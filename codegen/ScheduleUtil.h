@@ -1,11 +1,12 @@
-// Small helpers the schedule templates (Schedule.cpp, ScheduleSoftmax.cpp,
-// ScheduleTranspose.cpp, ScheduleWinograd.cpp) share.
+// Small helpers the schedule templates (Schedule.cpp, ScheduleDepthwise.cpp,
+// ScheduleSoftmax.cpp, ScheduleTranspose.cpp, ScheduleWinograd.cpp) share.
 #pragma once
 
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
 
+#include "ir/Geometry.h"
 #include "ir/Graph.h"
 #include <Halide.h>
 
@@ -58,6 +59,15 @@ inline void parallelInTasks(Halide::Func f, const Halide::Var &v, int extent,
   }
   Halide::Var task(v.name() + "_task");
   f.split(v, task, v, perTask, Halide::TailStrategy::GuardWithIf).parallel(task);
+}
+
+// The input rows one output row of a 2-D conv reads, from its first tap's
+// to its last's: (kernel - 1) * dilation + 1 along y. (WindowGeometry::span
+// computes the same from the whole window, which needs the input's shape.)
+inline int64_t kernelRowSpan(const Node &conv) {
+  const int64_t kernel = perDim(conv.attrs.getInts("kernel"), 2, "kernel")[0];
+  const int64_t dilation = perDim(conv.attrs.getInts("dilation"), 2, "dilation")[0];
+  return (kernel - 1) * dilation + 1;
 }
 
 // A channels_last conv's register tile: `columns` pixels of a row times

@@ -151,11 +151,14 @@ static int env_int(const char *name, int otherwise) {
   return value && *value ? atoi(value) : otherwise;
 }
 
+static int clamp_threads(int threads) {
+  return threads < 1 ? 1 : threads > kMaxThreads ? kMaxThreads : threads;
+}
+
 /* The threads when neither the app nor HL_NUM_THREADS says: the CPUs. */
 static int default_threads(void) {
   int threads = env_int("HL_NUM_THREADS", 0);
-  if (threads <= 0) threads = halide_host_cpu_count();
-  return threads < 1 ? 1 : threads > kMaxThreads ? kMaxThreads : threads;
+  return clamp_threads(threads > 0 ? threads : halide_host_cpu_count());
 }
 
 /* Reads the settings once; every later call returns at the first load, with
@@ -191,8 +194,7 @@ static void start_workers(int threads) {
 int halide_set_num_threads(int n) {
   if (n < 0) halide_error(0, "halide_set_num_threads: must be >= 0.");
   start_pool();
-  int threads = n > 0 ? n : default_threads();
-  threads = threads > kMaxThreads ? kMaxThreads : threads;
+  const int threads = n > 0 ? clamp_threads(n) : default_threads();
   return __atomic_exchange_n(&pool.threads, threads, __ATOMIC_RELAXED);
 }
 

@@ -10,6 +10,7 @@
 
 #include "frontend/SafeTensors.h"
 #include "ir/Error.h"
+#include "ir/Geometry.h"
 
 namespace atrous {
 
@@ -66,15 +67,12 @@ uint64_t tensorSeed(uint64_t seed, const std::string &name) {
 double fanIn(const Node &node, const Shape &weightShape) {
   if (weightShape.empty() || weightShape[0] == 0) return 1.0;
   // A transformed Winograd kernel [alpha_y, alpha_x, out blocks, C, block]
-  // ([alpha_x, ...] in 1-D) stands for its `kernel` (3 by default, one or
-  // one per dim) of taps over C channels.
+  // ([alpha_x, ...] in 1-D) stands for its `kernel` of taps over C channels.
   if (isWinogradConv(node.op)) {
-    const int rank = node.op == OpKind::WinogradConv2d ? 2 : 1;
-    const std::vector<int64_t> kernel =
-        node.attrs.has("kernel") ? node.attrs.getInts("kernel") : std::vector<int64_t>{3};
+    const int rank = opInfo(node.op).spatialRank;
     double taps = 1.0;
-    for (int d = 0; d < rank; ++d)
-      taps *= static_cast<double>(kernel.size() == 1 ? kernel[0] : kernel.at(d));
+    for (int64_t k : perDim(node.attrs.getInts("kernel"), rank, "kernel"))
+      taps *= static_cast<double>(k);
     return std::max(1.0, taps * double(weightShape.at(static_cast<size_t>(rank + 1))));
   }
   double perOutput = static_cast<double>(numElements(weightShape) / weightShape[0]);
