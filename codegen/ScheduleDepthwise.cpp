@@ -1,24 +1,34 @@
 // A channels_last depthwise conv, vectorized over channels. Each tap of each
 // output vector loads an input vector of its own, so the conv is bound by
 // where its loads come from, not by its FMAs. Measured on 65x65 with 256
-// channels, medians of 10 interleaved runs (which vary by a fifth from
-// process to process; the planar template takes about 0.15 ms at each rate):
+// channels, medians of 5 to 9 processes run interleaved (one process's
+// median varies by a fifth or more from the next one's; the planar
+// template takes 0.15-0.17 ms at each rate):
 // - The taps read the input itself, through the zero exterior, which
 //   Halide's loop partitioning confines to the tiles at the map's border.
-//   The dense template copies the input rows each output row reads: 5 rows
-//   of all channels per row at rate 2, the whole input zero-extended at rate
-//   4. It took 0.28, 0.35 and 0.18 ms at rates 1, 2 and 4; this one takes
-//   0.17, 0.20 and 0.21. At rate 4 two of each row's five strips reach into
-//   the padding and test every load; but the dense template made to copy
-//   the whole input at every rate took 0.43 ms at rate 1 and 0.53 at 2.
-// - Each pixel is read and written whole, all its channels at once: a strip
-//   of pixels of one row accumulates every channel vector in turn, one
-//   register tile of a vector times the strip, kernel unrolled, so that
-//   neighbouring pixels' taps that load the same input vector share the
-//   load. A pixel's channels lie together, and sweeping only a block of them
-//   per pass reads 64 to 512 bytes of every 1 KB pixel, which the
-//   prefetchers do not follow: at rate 4, 0.29-0.32 ms in blocks of 4
-//   vectors, 0.35-0.39 in blocks of 8, 0.68 a vector at a time.
+//   The border is not what costs: at rate 4 the same conv on a 73x73 input
+//   without padding (no border at all) is no faster. Copying the input rows
+//   each output row reads, as the dense template does, was slower (0.28,
+//   0.35, 0.18 ms at rates 1, 2 and 4 against the strips' 0.17-0.21).
+// - A strip of a few pixels of one row accumulates one channel vector in
+//   registers, the kernel unrolled so that neighbouring pixels' taps that
+//   load the same input vector share the load, and stores it; then the next
+//   vector, until the strip's pixels are whole. A pixel's channels lie
+//   together, and sweeping only a block of them per pass reads 64 to 512
+//   bytes of every 1 KB pixel, which the prefetchers do not follow.
+// - The strip is 4 to 6 pixels wide, whichever covers the row with the
+//   fewest pixels computed twice. On 65 wide, 5 columns took 0.12, 0.16,
+//   0.17 ms at rates 1, 2, 4; 6, 9, 10 and 13 columns took 0.14-0.18 at
+//   rate 1 and 0.21-0.25 at rate 4, and 3 or 4 (whose strips overlap at
+//   the row's end) 0.14-0.15 at rate 1. On 60 wide, 4-6 columns were equal
+//   and 10-12 a fifth slower. With AVX2, 5 columns took 0.16 and 0.22-0.30
+//   ms at rates 1 and 4, against 0.18-0.21 and 0.40-0.43 for 3 or 4. The
+//   earlier strips of 13 pixels, all their channels accumulated on the
+//   stack, took 0.18-0.19, 0.25 and 0.30 ms (AVX2: 0.26, -, 0.44).
+// - Blocks of 8 channel vectors per pass over a row, so that a strip's
+//   input fits the L1 at rate 4, were a tenth faster at rate 4 and a tenth
+//   slower at rate 2 (AVX2: no faster at rate 4), so a strip takes every
+//   channel.
 // - The threads split the rows into a few bands, which each read the rows
 //   around them again: at rate 4, 0.22 ms in 2 bands, 0.27 in 4, 0.28 in 8.
 #include "codegen/ScheduleDepthwise.h"
@@ -43,10 +53,22 @@ namespace {
 constexpr int kMostBands = 8;
 constexpr int kBandSpans = 4;
 
-// The strip's accumulators, every channel of its pixels, stay on the stack
-// within this many bytes (13 pixels of 256 channels: 13 KB), leaving most of
-// the L1 to the input rows the strip reads.
-constexpr int64_t kStripBytes = 16 * 1024;
+// The narrowest and widest strips of pixels (see the measurements above).
+constexpr int kFewestColumns = 4;
+constexpr int kMostColumns = 6;
+
+// The strip's width: the one whose strips cover `width` with the fewest
+// pixels past its end (each computed twice, the last strip shifted back
+// over the one before), the wider of equals.
+int stripColumns(int width) {
+  if (width <= kMostColumns) return width;
+  int best = kFewestColumns;
+  for (int columns = kFewestColumns; columns <= kMostColumns; ++columns) {
+    const auto covered = [&](int c) { return (width + c - 1) / c * c; };
+    if (covered(columns) <= covered(best)) best = columns;
+  }
+  return best;
+}
 
 } // namespace
 
@@ -62,34 +84,35 @@ void scheduleDepthwiseChannelsLastCpu(const Node &anchor, const TensorType &type
   const std::vector<Var> v = halideVars(4); // x, y, c, n
   const int width = extentOf(type, 0), height = extentOf(type, 1), channels = extentOf(type, 2);
   const int lanes = fit(t.natural_vector_size(Halide::Float(32)), channels);
-  // At most three quarters of the registers accumulate; the rest hold the
-  // weights and the loads.
-  const int64_t pixelBytes = int64_t{channels} * dtypeSize(type.dtype);
-  const int most = static_cast<int>(
-      std::clamp<int64_t>(kStripBytes / pixelBytes, 1, vectorRegisterCount(t) * 3 / 4));
-  const int columns = pixelTile(most, width, 1).columns;
+  const int columns = stripColumns(width);
   const int64_t span = kernelRowSpan(anchor);
   const int bands = static_cast<int>(
       std::clamp<int64_t>(height / (kBandSpans * span), std::min(2, height), kMostBands));
   const int bandRows = (height + bands - 1) / bands;
-  // A conv written over its residual must not compute a pixel twice
+  // A conv written over its residual must not compute an element twice
   // (scheduleChannelsLastCpu), so its tails are guarded rather than shifted.
   const Halide::TailStrategy tail =
       isResidualInPlace(anchor) ? Halide::TailStrategy::GuardWithIf : Halide::TailStrategy::Auto;
 
   Var co("co"), ci("ci"), xo("xo"), xi("xi"), band("band");
-  out.split(v[2], co, ci, lanes)
+  out.split(v[2], co, ci, lanes, tail)
       .split(v[0], xo, xi, columns, tail)
       .split(v[1], band, v[1], bandRows, tail)
-      .reorder(ci, co, xi, xo, v[1], band, v[3])
+      .reorder(ci, xi, co, xo, v[1], band, v[3])
       .vectorize(ci)
+      .unroll(xi)
       .parallel(band);
 
+  // One vector of the strip's pixels, in registers: the update runs the
+  // taps over the strip's pixels with the kernel unrolled. Channels that do
+  // not fill the last vector are guarded: rounded up, the update would read
+  // input channels past the last.
   Func acc = value.accumulator;
-  acc.compute_at(out, xo).reorder_storage(v[2], v[0], v[1], v[3]).vectorize(v[2], lanes);
+  acc.compute_at(out, co)
+      .reorder_storage(v[2], v[0], v[1], v[3])
+      .vectorize(v[2], lanes)
+      .unroll(v[0]);
   const std::vector<Halide::RVar> r = acc.rvars(0); // input channel (one), ky, kx
-  // Channels that do not fill the last vector are guarded: rounded up, the
-  // update would read input channels past the last.
   const Halide::TailStrategy channelTail =
       channels % lanes == 0 ? Halide::TailStrategy::Auto : Halide::TailStrategy::GuardWithIf;
   Var vo("vo"), vi("vi");
