@@ -28,7 +28,12 @@
 // - Blocks of 8 channel vectors per pass over a row, so that a strip's
 //   input fits the L1 at rate 4, were a tenth faster at rate 4 and a tenth
 //   slower at rate 2 (AVX2: no faster at rate 4), so a strip takes every
-//   channel.
+//   channel. Orders that reuse more of the input were slower at rate 4:
+//   strips of 5 pixels one dilation apart, which read 7 input pixels per
+//   row rather than 13 (0.28 against 0.20 ms), and rows taken one dilation
+//   apart, so that the next row reads two of the same three input rows
+//   (0.27 against 0.23). With AVX2, two vectors per pixel in a strip were
+//   no faster.
 // - The threads split the rows into a few bands, which each read the rows
 //   around them again: at rate 4, 0.22 ms in 2 bands, 0.27 in 4, 0.28 in 8.
 #include "codegen/ScheduleDepthwise.h"
