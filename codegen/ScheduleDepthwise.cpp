@@ -9,7 +9,8 @@
 //   The border is not what costs: at rate 4 the same conv on a 73x73 input
 //   without padding (no border at all) is no faster. Copying the input rows
 //   each output row reads, as the dense template does, was slower (0.28,
-//   0.35, 0.18 ms at rates 1, 2 and 4 against the strips' 0.17-0.21).
+//   0.35, 0.18 ms at rates 1, 2 and 4 against 0.17-0.21 for the earlier
+//   strips below).
 // - A strip of a few pixels of one row accumulates one channel vector in
 //   registers, the kernel unrolled so that neighbouring pixels' taps that
 //   load the same input vector share the load, and stores it; then the next
@@ -17,14 +18,14 @@
 //   together, and sweeping only a block of them per pass reads 64 to 512
 //   bytes of every 1 KB pixel, which the prefetchers do not follow.
 // - The strip is 4 to 6 pixels wide, whichever covers the row with the
-//   fewest pixels computed twice. On 65 wide, 5 columns took 0.12, 0.16,
-//   0.17 ms at rates 1, 2, 4; 6, 9, 10 and 13 columns took 0.14-0.18 at
-//   rate 1 and 0.21-0.25 at rate 4, and 3 or 4 (whose strips overlap at
-//   the row's end) 0.14-0.15 at rate 1. On 60 wide, 4-6 columns were equal
-//   and 10-12 a fifth slower. With AVX2, 5 columns took 0.16 and 0.22-0.30
-//   ms at rates 1 and 4, against 0.18-0.21 and 0.40-0.43 for 3 or 4. The
-//   earlier strips of 13 pixels, all their channels accumulated on the
-//   stack, took 0.18-0.19, 0.25 and 0.30 ms (AVX2: 0.26, -, 0.44).
+//   fewest pixels computed twice. In one run on 65 wide, 5 columns took
+//   0.116 and 0.154 ms at rates 1 and 4, and 6, 9, 10 or 13 columns
+//   0.14-0.18 and 0.21-0.25. In another, 5 columns took 0.115 and 0.25,
+//   4 columns (whose last strip overlaps the one before) 0.136 and 0.32,
+//   and the earlier strips of 13 pixels, all their channels accumulated on
+//   the stack, 0.18 and 0.31. On 60 wide, 4-6 columns were equal and 10-12
+//   a fifth slower. With AVX2, 5 columns took 0.16 and 0.30 ms, 3 or 4
+//   columns 0.18-0.21 and 0.40-0.43, the earlier strips 0.26 and 0.44.
 // - Blocks of 8 channel vectors per pass over a row, so that a strip's
 //   input fits the L1 at rate 4, were a tenth faster at rate 4 and a tenth
 //   slower at rate 2 (AVX2: no faster at rate 4), so a strip takes every
@@ -67,11 +68,10 @@ constexpr int kMostColumns = 6;
 // over the one before), the wider of equals.
 int stripColumns(int width) {
   if (width <= kMostColumns) return width;
+  const auto covered = [width](int columns) { return (width + columns - 1) / columns * columns; };
   int best = kFewestColumns;
-  for (int columns = kFewestColumns; columns <= kMostColumns; ++columns) {
-    const auto covered = [&](int c) { return (width + c - 1) / c * c; };
+  for (int columns = kFewestColumns; columns <= kMostColumns; ++columns)
     if (covered(columns) <= covered(best)) best = columns;
-  }
   return best;
 }
 
