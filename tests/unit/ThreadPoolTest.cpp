@@ -13,6 +13,7 @@
 #include <chrono>
 #include <mutex>
 #include <set>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -189,6 +190,34 @@ TEST_F(ThreadPool, HalideSetNumThreadsSetsItsThreads) {
 
   EXPECT_EQ(set(0), 2);
   EXPECT_EQ(set(initial), initial);
+}
+
+std::string lastHalideError;
+
+void recordHalideError(void *, const char *message) {
+  lastHalideError = message;
+}
+
+// A negative count is bad input, as in Halide's pool: it is reported through
+// halide_error, the default count comes back, and the call still returns the
+// count it replaces.
+TEST_F(ThreadPool, HalideSetNumThreadsReportsANegativeCount) {
+  auto set = reinterpret_cast<SetNumThreads>(dlsym(RTLD_DEFAULT, "halide_set_num_threads"));
+  using SetErrorHandler = halide_error_handler_t (*)(halide_error_handler_t);
+  auto setHandler =
+      reinterpret_cast<SetErrorHandler>(dlsym(RTLD_DEFAULT, "halide_set_error_handler"));
+  ASSERT_NE(set, nullptr);
+  ASSERT_NE(setHandler, nullptr);
+  set(0);
+  const int defaultThreads = set(0);
+  set(defaultThreads + 2);
+  lastHalideError.clear();
+  halide_error_handler_t previous = setHandler(recordHalideError);
+  const int replaced = set(-1);
+  setHandler(previous);
+  EXPECT_EQ(replaced, defaultThreads + 2);
+  EXPECT_NE(lastHalideError.find("halide_set_num_threads"), std::string::npos) << lastHalideError;
+  EXPECT_EQ(set(0), defaultThreads);
 }
 
 // The count changed by another app thread while loops run: every iteration

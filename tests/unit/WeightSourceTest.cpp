@@ -128,9 +128,16 @@ TEST(WeightSourceTest, BatchNormStatisticsAreInRange) {
   }
 }
 
+// He initialisation: std = sqrt(2 / fan_in), uniform within sqrt(3) std.
+double heStd(double fanIn) {
+  return std::sqrt(2.0 / fanIn);
+}
+double heBound(double fanIn) {
+  return std::sqrt(3.0) * heStd(fanIn);
+}
+
 TEST(WeightSourceTest, WeightsAreScaledByFanIn) {
   Weights w = randomWeights(makeGraph(), 3);
-  // He initialisation: std = sqrt(2 / fan_in), uniform within sqrt(3) std.
   struct Case {
     const char *name;
     double fanIn;
@@ -141,11 +148,10 @@ TEST(WeightSourceTest, WeightsAreScaledByFanIn) {
                  Case{"up.weight", 32 * 4}, Case{"fc.weight", 8}}) {
     SCOPED_TRACE(c.name);
     const Tensor &t = w.at(c.name);
-    double expectedStd = std::sqrt(2.0 / c.fanIn);
     auto [lo, hi] = minMax(t);
-    EXPECT_GE(lo, -std::sqrt(3.0) * expectedStd - 1e-6);
-    EXPECT_LE(hi, std::sqrt(3.0) * expectedStd + 1e-6);
-    EXPECT_NEAR(stddev(t), expectedStd, 0.25 * expectedStd);
+    EXPECT_GE(lo, -heBound(c.fanIn) - 1e-6);
+    EXPECT_LE(hi, heBound(c.fanIn) + 1e-6);
+    EXPECT_NEAR(stddev(t), heStd(c.fanIn), 0.25 * heStd(c.fanIn));
   }
   for (const char *bias : {"c1.bias", "up.bias", "b.bias", "fc.bias"}) {
     auto [lo, hi] = minMax(w.at(bias));
@@ -178,7 +184,7 @@ TEST(WeightSourceTest, WinogradKernelsAreScaledByTheirOwnTaps) {
   for (Case c : {Case{"w22.weight", 4 * 16}, Case{"w32.weight", 6 * 16}, Case{"w33.weight", 9 * 16},
                  Case{"w2.weight", 2 * 16}}) {
     SCOPED_TRACE(c.name);
-    const double bound = std::sqrt(3.0) * std::sqrt(2.0 / c.fanIn);
+    const double bound = heBound(c.fanIn);
     auto [lo, hi] = minMax(w.at(c.name));
     EXPECT_GE(lo, -bound - 1e-6);
     EXPECT_LE(hi, bound + 1e-6);
